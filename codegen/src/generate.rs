@@ -1,0 +1,78 @@
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use serde_json::Value;
+
+use crate::{PipelineError, operations, parse_openapi, render_operations_table};
+
+/// Schemas that carry secrets (client secret, tokens, PKCE verifier). The
+/// overlay replaces them with hand-written types whose `Debug` redacts the
+/// secrets, so no generated type can print one.
+pub const SECRET_BEARING_TYPES: [(&str, &str); 5] = [
+    ("TokenRequest", "crate::auth::TokenRequest"),
+    ("TokenResponse", "crate::auth::TokenResponse"),
+    ("RevokeRequest", "crate::auth::RevokeRequest"),
+    ("SignupResponse", "crate::auth::TokenResponse"),
+    ("SignupVerifyResponse", "crate::auth::TokenResponse"),
+];
+
+/// The pipeline's outputs, written to `OUT_DIR` by build.rs.
+#[derive(Clone, Debug)]
+pub struct GeneratedCode {
+    /// The progenitor client and types, formatted.
+    pub client: String,
+    /// The operations table for the overlay's runtime (auth, signing, tracing).
+    pub operations: String,
+}
+
+fn settings() -> GenerationSettings {
+    let mut settings = GenerationSettings::new();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_inner_type("crate::client::ClientState".parse().expect("valid tokens"))
+        .with_hooks(HooksMode::Expected)
+        .with_derive("PartialEq");
+    for (schema, rust) in SECRET_BEARING_TYPES {
+        settings.with_replacement(schema, rust, std::iter::empty());
+    }
+    settings
+}
+
+/// Generates the client from the generation view; `spec` (the full patched
+/// spec) feeds the operations table, which also covers the multipart operations.
+pub fn generate(spec: &Value, view: &Value) -> Result<GeneratedCode, PipelineError> {
+    let openapi = parse_openapi(view)?;
+    let tokens = Generator::new(&settings())
+        .generate_tokens(&openapi)
+        .map_err(|e| PipelineError::Generation {
+            operation: isolate_failing_operation(view),
+            reason: e.to_string(),
+        })?;
+    let file = syn::parse2::<syn::File>(tokens).map_err(|e| PipelineError::Generation {
+        operation: None,
+        reason: format!("progenitor emitted unparsable code: {e}"),
+    })?;
+    Ok(GeneratedCode {
+        client: prettyplease::unparse(&file),
+        operations: render_operations_table(&operations(spec)),
+    })
+}
+
+/// Re-runs generation one operation at a time to name the one progenitor rejects.
+fn isolate_failing_operation(view: &Value) -> Option<String> {
+    let paths = view.get("paths")?.as_object()?;
+    for (path, item) in paths {
+        for (method, op) in item.as_object()? {
+            let mut single = view.clone();
+            let only = serde_json::json!({ method.clone(): op.clone() });
+            single["paths"] = serde_json::json!({ path.clone(): only });
+            let ok = parse_openapi(&single)
+                .ok()
+                .and_then(|o| std::panic::catch_unwind(|| Generator::new(&settings()).generate_tokens(&o).ok()).ok().flatten())
+                .is_some();
+            if !ok {
+                return op.get("operationId").and_then(Value::as_str).map(String::from);
+            }
+        }
+    }
+    None
+}

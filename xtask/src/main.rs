@@ -1,0 +1,2 @@
+//! `cargo xtask`: maintenance commands for the spec pipeline.
+fn main() {}
