@@ -1,15 +1,33 @@
 //! Typed Rust client for DigiLocker's Authorized Partner API.
+//!
+//! The client is generated at build time from DigiLocker's OpenAPI spec with
+//! its defects corrected by reviewed JSON patches; a hand-written overlay adds
+//! what OpenAPI cannot express: OAuth 2.0 + PKCE and the token lifecycle,
+//! per-endpoint request hashes, multipart bodies, and HMAC-checked streamed
+//! uploads and downloads.
+//!
+//! Every operation is a method on [`Client`]: generated ones return a builder
+//! (`client.get_user_details().send().await?`), and `?` turns their errors into
+//! [`Error`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod auth;
 pub mod client;
+mod error;
 mod hooks;
 mod operations;
+pub mod retry;
+pub mod signing;
+mod telemetry;
+mod transport;
+mod validate;
 
-#[allow(missing_docs, clippy::all, clippy::pedantic, unused_imports)]
+#[allow(missing_docs, clippy::all, clippy::pedantic, unused_imports, unreachable_patterns)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));
 }
 
-pub use generated::{Client, ClientInfo, ByteStream, ResponseValue, builder, types};
+pub use client::{ClientBuilder, Environment};
+pub use error::{AuthError, Error, ErrorCode, IntegrityFailure, ValidationError};
+pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, types};

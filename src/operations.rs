@@ -43,3 +43,32 @@ include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 pub(crate) fn by_id(id: &str) -> Option<&'static OperationSpec> {
     OPERATIONS.iter().find(|op| op.id == id)
 }
+
+/// Finds the operation whose path template matches the end of a URL path
+/// (the base URL's own path, e.g. `/public`, comes first).
+pub(crate) fn by_url_path(url_path: &str) -> Option<&'static OperationSpec> {
+    let segments: Vec<&str> = url_path.trim_end_matches('/').split('/').collect();
+    OPERATIONS.iter().find(|op| {
+        let template: Vec<&str> = op.path.trim_end_matches('/').split('/').collect();
+        template.len() <= segments.len()
+            && template
+                .iter()
+                .zip(&segments[segments.len() - template.len()..])
+                .all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s)
+    })
+}
+
+impl OperationSpec {
+    /// Whether the operation may be sent again after a transient failure.
+    ///
+    /// Reads (every GET and the read-only signed meta calls) are; anything
+    /// that changes state, sends an OTP or spends a one-time code is not.
+    /// The token endpoint is decided per grant by the transport.
+    pub(crate) fn is_idempotent(&self) -> bool {
+        self.method == "GET"
+            || matches!(
+                self.id,
+                "list_issuers" | "list_doctypes" | "get_search_parameters" | "get_statistics" | "verify_account"
+            )
+    }
+}

@@ -1,18 +1,32 @@
-//! OAuth 2.0 + PKCE.
-use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
+//! OAuth 2.0 authorization code + PKCE, the token lifecycle, and token storage.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), digilocker_authpartner::Error> {
+//! use digilocker_authpartner::Client;
+//!
+//! let client = Client::builder("MY_CLIENT_ID", "my-client-secret")
+//!     .redirect_uri("https://partner.example/callback")
+//!     .build()?;
+//! let (url, pending) = client.authorize_url().build()?;
+//! // ... redirect the user to `url`; DigiLocker redirects back to the callback ...
+//! # let callback_url = "https://partner.example/callback?code=c&state=s";
+//! client.exchange_code(&pending, callback_url).await?;
+//! let me = client.get_user_details().send().await?;
+//! println!("{}", me.name);
+//! # Ok(()) }
+//! ```
 
-/// Form body of the token endpoint.
-#[derive(Clone, Debug, Serialize)]
-pub struct TokenRequest {}
+mod authorize;
+mod callback;
+mod flow;
+mod pkce;
+mod store;
+mod wire;
 
-/// Form body of the revoke endpoint.
-#[derive(Clone, Debug, Serialize)]
-pub struct RevokeRequest {}
-
-/// Token endpoint response.
-#[derive(Clone, Debug, Deserialize)]
-pub struct TokenResponse {
-    /// Access token.
-    pub access_token: SecretString,
-}
+pub use authorize::{AuthorizeUrlBuilder, PendingAuthorization, Purpose};
+pub use callback::Callback;
+pub use flow::{DeviceLogin, TokenKind};
+pub use pkce::{PkceChallenge, PkceVerifier};
+pub use store::{InMemoryTokenStore, StoreError, StoreFuture, StoredTokens, TokenStore};
+pub(crate) use store::TokenSlot;
+pub use wire::{GrantType, RevokeRequest, TokenRequest, TokenResponse};

@@ -1,0 +1,153 @@
+//! The token lifecycle on [`Client`]: code exchange, refresh, revoke, device flow.
+
+use secrecy::SecretString;
+
+use super::{
+    Callback, GrantType, PendingAuthorization, RevokeRequest, StoredTokens, TokenRequest,
+    TokenResponse,
+};
+use crate::client::CredentialsIn;
+use crate::types::{DeviceCodeRequest, DeviceCodeRequestResponseType, DeviceCodeResponse};
+use crate::{AuthError, Client, Error};
+
+/// Which stored token to revoke.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    /// The access token.
+    Access,
+    /// The refresh token (DigiLocker also invalidates tokens of the same grant).
+    Refresh,
+}
+
+/// How the user is identified on a limited-input device (deprecated API).
+#[derive(Clone, Debug)]
+pub enum DeviceLogin {
+    /// The account's mobile number.
+    Mobile(String),
+    /// The DigiLocker user name.
+    Username(String),
+}
+
+impl Client {
+    fn with_credentials(&self, req: &mut TokenRequest) {
+        if self.config().credentials_in == CredentialsIn::Body {
+            req.client_id = Some(self.config().client_id.clone());
+            req.client_secret = Some(self.config().client_secret.clone());
+        }
+    }
+
+    /// Completes the authorization-code flow: checks the callback against
+    /// `pending` (state, error), exchanges the code with the PKCE verifier,
+    /// and stores the tokens. `callback` is the redirect URL or its query.
+    ///
+    /// A state mismatch fails before any request is sent.
+    pub async fn exchange_code(
+        &self,
+        pending: &PendingAuthorization,
+        callback: &str,
+    ) -> Result<TokenResponse, Error> {
+        let code = pending.verify(&Callback::parse(callback)?)?;
+        let mut req = TokenRequest::new(GrantType::AuthorizationCode);
+        req.code = Some(code);
+        req.redirect_uri = Some(pending.redirect_uri.clone());
+        req.code_verifier = Some(pending.verifier.secret().clone());
+        self.with_credentials(&mut req);
+        let tokens = self.get_access_token().body(req).send().await?.into_inner();
+        self.tokens().save(StoredTokens::from(&tokens)).await?;
+        Ok(tokens)
+    }
+
+    /// Refreshes the access token now with the stored refresh token, and
+    /// stores the new tokens. Calls that need a token refresh on their own
+    /// shortly before expiry (and once after a 401), so this is rarely needed.
+    pub async fn refresh(&self) -> Result<TokenResponse, Error> {
+        let stored = self.tokens().load().await?.ok_or(AuthError::NoToken)?;
+        let refresh = stored.refresh_token.ok_or(AuthError::NoRefreshToken)?;
+        let tokens = self.refresh_with(refresh).await?;
+        self.tokens().save(StoredTokens::from(&tokens)).await?;
+        Ok(tokens)
+    }
+
+    pub(crate) async fn refresh_with(&self, refresh_token: SecretString) -> Result<TokenResponse, Error> {
+        let mut req = TokenRequest::new(GrantType::RefreshToken);
+        req.refresh_token = Some(refresh_token);
+        self.with_credentials(&mut req);
+        Ok(self.get_access_token().body(req).send().await?.into_inner())
+    }
+
+    /// Revokes a stored token and forgets the session's tokens.
+    pub async fn revoke(&self, kind: TokenKind) -> Result<(), Error> {
+        let stored = self.tokens().load().await?.ok_or(AuthError::NoToken)?;
+        let (token, hint) = match kind {
+            TokenKind::Access => (stored.access_token, "access_token"),
+            TokenKind::Refresh => (
+                stored.refresh_token.ok_or(AuthError::NoRefreshToken)?,
+                "refresh_token",
+            ),
+        };
+        self.revoke_token()
+            .body(RevokeRequest {
+                token,
+                token_type_hint: Some(hint),
+            })
+            .send()
+            .await?;
+        self.tokens().clear().await
+    }
+
+    /// Stores tokens obtained elsewhere (e.g. restored from a session).
+    pub async fn set_tokens(&self, tokens: StoredTokens) -> Result<(), Error> {
+        self.tokens().save(tokens).await
+    }
+
+    /// The session's stored tokens, if any.
+    pub async fn stored_tokens(&self) -> Result<Option<StoredTokens>, Error> {
+        self.tokens().load().await
+    }
+
+    /// Starts the limited-input-device flow: DigiLocker sends an OTP to the
+    /// user and returns a device code.
+    #[deprecated(
+        note = "removed from the Requester API Spec in v1.12; kept because the OpenAPI spec still has it"
+    )]
+    pub async fn start_device_login(&self, login: DeviceLogin) -> Result<DeviceCodeResponse, Error> {
+        let (dl_mobile, dl_username) = match login {
+            DeviceLogin::Mobile(m) => {
+                crate::validate::mobile("dl_mobile", &m)?;
+                (Some(m), None)
+            }
+            DeviceLogin::Username(u) => {
+                crate::validate::non_empty("dl_username", &u)?;
+                (None, Some(u))
+            }
+        };
+        let body = DeviceCodeRequest {
+            client_id: self.config().client_id.clone(),
+            dl_mobile,
+            dl_username,
+            response_type: DeviceCodeRequestResponseType::DeviceCode,
+        };
+        Ok(self.get_device_code().body(body).send().await?.into_inner())
+    }
+
+    /// Completes the device flow with the device code and the user's OTP,
+    /// and stores the tokens.
+    #[deprecated(
+        note = "removed from the Requester API Spec in v1.12; kept because the OpenAPI spec still has it"
+    )]
+    pub async fn complete_device_login(
+        &self,
+        device_code: &str,
+        otp: &str,
+    ) -> Result<TokenResponse, Error> {
+        crate::validate::non_empty("device_code", device_code)?;
+        crate::validate::digits("dl_otp", otp, 4..=8)?;
+        let mut req = TokenRequest::new(GrantType::DeviceCode);
+        req.device_code = Some(device_code.to_string());
+        req.dl_otp = Some(SecretString::from(otp.to_string()));
+        self.with_credentials(&mut req);
+        let tokens = self.get_access_token().body(req).send().await?.into_inner();
+        self.tokens().save(StoredTokens::from(&tokens)).await?;
+        Ok(tokens)
+    }
+}

@@ -1,0 +1,290 @@
+//! One error type for every failure a caller can meet.
+
+mod code;
+mod convert;
+
+use std::fmt;
+
+pub use code::ErrorCode;
+pub(crate) use convert::{HookFailure, OPERATION_HEADER};
+
+/// Everything that can go wrong when calling DigiLocker through this crate.
+///
+/// Generated operations return progenitor's error type; `?` (or
+/// [`Error::from`]) converts it into this one, so callers never match on
+/// `progenitor_client::Error`. Overlay methods return it directly.
+///
+/// No variant ever carries the client secret, a token or a PKCE verifier.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// DigiLocker answered with an error status and (usually) an
+    /// `{error, error_description}` body.
+    Api {
+        /// HTTP status (530 included).
+        status: u16,
+        /// The error code, trimmed; unknown codes are kept verbatim.
+        code: ErrorCode,
+        /// `error_description`, when the server sent one.
+        description: Option<String>,
+        /// The operation that failed, e.g. `get_user_details`.
+        operation: Option<&'static str>,
+    },
+    /// The request could not be sent or the response could not be read
+    /// (connection refused or reset, DNS, TLS, body cut off).
+    Transport {
+        /// The operation, when known.
+        operation: Option<&'static str>,
+        /// The underlying error.
+        source: reqwest::Error,
+    },
+    /// A connect or request timeout elapsed.
+    Timeout {
+        /// The operation, when known.
+        operation: Option<&'static str>,
+    },
+    /// A download's `hmac` header did not match its body (or was required
+    /// and absent). The data was not handed out.
+    Integrity {
+        /// The operation.
+        operation: &'static str,
+        /// What failed.
+        reason: IntegrityFailure,
+    },
+    /// Bad input, rejected before anything was sent.
+    Validation(ValidationError),
+    /// A response body did not match its schema.
+    Decode {
+        /// The operation, when known.
+        operation: Option<&'static str>,
+        /// HTTP status of the response.
+        status: Option<u16>,
+        /// Why decoding failed.
+        message: String,
+        /// The start of the body (at most 200 characters), for diagnosis.
+        snippet: String,
+    },
+    /// An OAuth flow failed.
+    Auth(AuthError),
+    /// The client is misconfigured (bad base URL, plain `http://` to a remote host, …).
+    Config(String),
+    /// A local file could not be read or written.
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// Why a download failed its integrity check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IntegrityFailure {
+    /// The body's HMAC differs from the `hmac` header.
+    Mismatch,
+    /// The `hmac` header was absent and the client requires it.
+    MissingHeader,
+    /// The `hmac` header is not valid Base64.
+    MalformedHeader,
+}
+
+/// Bad input, caught before the network. Names the field and the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidationError {
+    /// The offending field or argument, e.g. `uid` or `path`.
+    pub field: &'static str,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+impl ValidationError {
+    /// A validation error for `field`.
+    pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A failure of the OAuth flow or of the token lifecycle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The callback's `state` differs from the one the flow started with.
+    StateMismatch,
+    /// The callback carries neither `code` nor `error`.
+    MissingCode,
+    /// The user or DigiLocker ended the flow (`access_denied`, `user_loggedout`, …).
+    Denied {
+        /// The `error` code of the redirect.
+        code: ErrorCode,
+        /// `error_description`, when present.
+        description: Option<String>,
+    },
+    /// The operation needs an access token and none is stored.
+    NoToken,
+    /// The access token expired and there is no refresh token.
+    NoRefreshToken,
+    /// Refreshing the access token failed.
+    RefreshFailed {
+        /// HTTP status of the failed refresh, when the server answered.
+        status: Option<u16>,
+        /// The error code the server gave.
+        code: Option<ErrorCode>,
+    },
+    /// The token store failed.
+    Store(String),
+}
+
+impl Error {
+    /// The DigiLocker error code, for API errors and denied authorizations.
+    pub fn code(&self) -> Option<&ErrorCode> {
+        match self {
+            Self::Api { code, .. } => Some(code),
+            Self::Auth(AuthError::Denied { code, .. }) => Some(code),
+            Self::Auth(AuthError::RefreshFailed { code, .. }) => code.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api { status, .. } => Some(*status),
+            Self::Decode { status, .. } => *status,
+            Self::Auth(AuthError::RefreshFailed { status, .. }) => *status,
+            _ => None,
+        }
+    }
+
+    /// The operation that failed, when known.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Self::Api { operation, .. }
+            | Self::Transport { operation, .. }
+            | Self::Timeout { operation }
+            | Self::Decode { operation, .. } => *operation,
+            Self::Integrity { operation, .. } => Some(operation),
+            _ => None,
+        }
+    }
+
+    /// Whether the same request may succeed if sent again later: connect
+    /// failures, timeouts, 502/503/504, and the `*_service_unresponsive` codes.
+    ///
+    /// The client already retries idempotent operations by this rule; this
+    /// tells a caller what is left to retry at a higher level.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Transport { source, .. } => source.is_connect() || source.is_request(),
+            Self::Timeout { .. } => true,
+            Self::Api { status, code, .. } => {
+                matches!(status, 502..=504) || code.is_transient()
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let op = |op: &Option<&'static str>| op.map(|o| format!("{o}: ")).unwrap_or_default();
+        match self {
+            Self::Api {
+                status,
+                code,
+                description,
+                operation,
+            } => {
+                write!(f, "{}DigiLocker returned {status} {code}", op(operation))?;
+                if let Some(d) = description {
+                    write!(f, " ({d})")?;
+                }
+                Ok(())
+            }
+            Self::Transport { operation, source } => {
+                write!(f, "{}transport error: {source}", op(operation))
+            }
+            Self::Timeout { operation } => write!(f, "{}timed out", op(operation)),
+            Self::Integrity { operation, reason } => {
+                let why = match reason {
+                    IntegrityFailure::Mismatch => "the body does not match its hmac header",
+                    IntegrityFailure::MissingHeader => "the hmac header is missing",
+                    IntegrityFailure::MalformedHeader => "the hmac header is not valid Base64",
+                };
+                write!(f, "{operation}: integrity check failed: {why}")
+            }
+            Self::Validation(v) => write!(f, "invalid {}: {}", v.field, v.reason),
+            Self::Decode {
+                operation,
+                status,
+                message,
+                snippet,
+            } => {
+                write!(f, "{}cannot decode response", op(operation))?;
+                if let Some(s) = status {
+                    write!(f, " (status {s})")?;
+                }
+                write!(f, ": {message}; body starts with {snippet:?}")
+            }
+            Self::Auth(a) => fmt::Display::fmt(a, f),
+            Self::Config(m) => write!(f, "configuration error: {m}"),
+            Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
+        }
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::StateMismatch => f.write_str("authorization callback state does not match"),
+            Self::MissingCode => f.write_str("authorization callback has neither code nor error"),
+            Self::Denied { code, description } => {
+                write!(f, "authorization ended with {code}")?;
+                if let Some(d) = description {
+                    write!(f, " ({d})")?;
+                }
+                Ok(())
+            }
+            Self::NoToken => f.write_str("no access token: complete the authorization flow first"),
+            Self::NoRefreshToken => f.write_str("access token expired and no refresh token is stored"),
+            Self::RefreshFailed { status, code } => {
+                f.write_str("refreshing the access token failed")?;
+                if let Some(s) = status {
+                    write!(f, " with status {s}")?;
+                }
+                if let Some(c) = code {
+                    write!(f, " ({c})")?;
+                }
+                Ok(())
+            }
+            Self::Store(m) => write!(f, "token store failed: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Transport { source, .. } => Some(source),
+            Self::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl std::error::Error for AuthError {}
+
+impl From<ValidationError> for Error {
+    fn from(v: ValidationError) -> Self {
+        Self::Validation(v)
+    }
+}
+
+impl From<AuthError> for Error {
+    fn from(a: AuthError) -> Self {
+        Self::Auth(a)
+    }
+}

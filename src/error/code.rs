@@ -1,0 +1,156 @@
+use std::fmt;
+
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $variant:ident => $text:literal, )*) => {
+        /// A DigiLocker error code, from the `error` field of an error body or redirect.
+        ///
+        /// Covers every code in the Requester API Spec v1.12, MeriPehchaan v2.3 and
+        /// the OpenAPI spec. Codes arrive trimmed of stray whitespace (the PDF
+        /// samples show `"invalid_parameter "`); unknown codes are kept verbatim.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $( $(#[$doc])* $variant, )*
+            /// A code this crate does not know, verbatim (trimmed).
+            Other(String),
+        }
+
+        impl ErrorCode {
+            /// Every known code, in catalogue order.
+            pub const KNOWN: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// Parses a code, trimming surrounding whitespace.
+            pub fn parse(raw: &str) -> Self {
+                match raw.trim() {
+                    $( $text => Self::$variant, )*
+                    other => Self::Other(other.to_string()),
+                }
+            }
+
+            /// The code as DigiLocker spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $text, )*
+                    Self::Other(s) => s,
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// The access token is invalid, expired or revoked (401).
+    InvalidToken => "invalid_token",
+    /// The token lacks the scope the call needs (403).
+    InsufficientScope => "insufficient_scope",
+    /// The client credentials are invalid (token endpoint, 400).
+    InvalidClient => "invalid_client",
+    /// The code or refresh token is invalid (400).
+    InvalidGrant => "invalid_grant",
+    /// The grant_type parameter is invalid (400).
+    InvalidGrantType => "invalid_grant_type",
+    /// A request parameter is missing or malformed (OAuth).
+    InvalidRequest => "invalid_request",
+    /// The requested scope is invalid (OAuth).
+    InvalidScope => "invalid_scope",
+    /// The client may not use this grant (OAuth).
+    UnauthorizedClient => "unauthorized_client",
+    /// The response_type is not supported (OAuth).
+    UnsupportedResponseType => "unsupported_response_type",
+    /// The user denied consent (authorize redirect).
+    AccessDenied => "access_denied",
+    /// The user logged out during the flow (authorize redirect).
+    UserLoggedout => "user_loggedout",
+    /// The authorization server failed (authorize redirect).
+    ServerError => "server_error",
+    /// The authorization server is temporarily unavailable (authorize redirect).
+    TemporarilyUnavailable => "temporarily_unavailable",
+    /// The client_id parameter is invalid (meta APIs, 401).
+    InvalidClientId => "invalid_client_id",
+    /// A mandatory parameter is missing or invalid, including ts and hmac (400).
+    InvalidParameter => "invalid_parameter",
+    /// The folder does not exist (404).
+    InvalidId => "invalid_id",
+    /// The URI parameter is missing (400).
+    UriMissing => "uri_missing",
+    /// No file found for the URI (404).
+    InvalidUri => "invalid_uri",
+    /// The issuer's repository did not answer (500/530; transient).
+    RepositoryServiceUnresponsive => "repository_service_unresponsive",
+    /// The issuer's repository is unpublished (503).
+    RepositoryServiceUnpublished => "repository_service_unpublished",
+    /// The issuer's repository is inactive (503).
+    RepositoryServiceInactive => "repository_service_inactive",
+    /// The issuer's repository is misconfigured (500).
+    RepositoryServiceConfigerror => "repository_service_configerror",
+    /// The issuer's repository answered with an error (500).
+    RepositoryServiceResperror => "repository_service_resperror",
+    /// The issuer's repository raised an exception (500).
+    RepositoryServiceException => "repository_service_exception",
+    /// A partner service did not answer (500/530; transient).
+    PartnerServiceUnresponsive => "partner_service_unresponsive",
+    /// Aadhaar is not linked to the account (404 or 400).
+    AadhaarNotLinked => "aadhaar_not_linked",
+    /// Aadhaar data is not available; the user must redo eKYC (404).
+    AadhaarNotAvailable => "aadhaar_not_available",
+    /// Upload: the path header is missing (400).
+    PathMissing => "path_missing",
+    /// Upload: the Content-Type header is missing (400).
+    ContenttypeMissing => "contenttype_missing",
+    /// Upload: the hmac header is missing (400).
+    HmacMissing => "hmac_missing",
+    /// Upload: the path has no file name (400).
+    FilenameMissing => "filename_missing",
+    /// Upload: the hmac does not match the body (400).
+    HmacMismatch => "hmac_mismatch",
+    /// Upload: the file name has restricted characters (400).
+    InvalidFilename => "invalid_filename",
+    /// Upload: the file exceeds 10 MB (400).
+    InvalidFilesize => "invalid_filesize",
+    /// Upload: the file type is not allowed (400).
+    InvalidFiletype => "invalid_filetype",
+    /// Upload: the destination folder does not exist (400).
+    InvalidPath => "invalid_path",
+    /// Upload: the body is empty (400).
+    FileDataMissing => "file_data_missing",
+    /// Upload: Content-Type disagrees with the file's content (400).
+    MimetypeMismatch => "mimetype_mismatch",
+    /// Pull: the orgid is missing or invalid (400).
+    InvalidOrgid => "invalid_orgid",
+    /// Pull: the doctype is missing or invalid (400).
+    InvalidDoctype => "invalid_doctype",
+    /// Pull: the details were forwarded to the issuer for verification (400).
+    PullResponsePending => "pull_response_pending",
+    /// Pull: the document is already in the issued documents (400).
+    UriExists => "uri_exists",
+    /// Pull: no record matches the search parameters (404).
+    RecordNotFound => "record_not_found",
+    /// Push URI: the digilockerid is invalid (404).
+    InvalidDigilockerId => "invalid_digilocker_id",
+    /// Internal server error (500/530).
+    UnexpectedError => "unexpected_error",
+    /// Internal server error (MeriPehchaan v2.3, 530).
+    InternalServerError => "internal_server_error",
+}
+
+impl ErrorCode {
+    /// Whether the code names a transient upstream failure worth retrying.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::RepositoryServiceUnresponsive | Self::PartnerServiceUnresponsive
+        )
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for ErrorCode {
+    fn from(s: &str) -> Self {
+        Self::parse(s)
+    }
+}

@@ -1,0 +1,196 @@
+//! The one place requests leave the client: authentication, signing, retries,
+//! refresh-on-401, timeouts and tracing, for generated and overlay operations alike.
+
+pub(crate) mod guard;
+mod sign;
+
+use std::time::Instant;
+
+use reqwest::header::{AUTHORIZATION, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+
+pub(crate) use sign::{sign_form_body, signed_fields};
+
+use crate::Client;
+use crate::error::OPERATION_HEADER;
+use crate::operations::{Auth, OperationSpec};
+use crate::telemetry::OperationSpan;
+
+/// Sets `Authorization: Bearer …`, marked sensitive so it is never logged.
+pub(crate) fn set_bearer(request: &mut reqwest::Request, token: &SecretString) {
+    if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())) {
+        value.set_sensitive(true);
+        request.headers_mut().insert(AUTHORIZATION, value);
+    }
+}
+
+/// Sets HTTP Basic with the client credentials, marked sensitive.
+pub(crate) fn set_basic(request: &mut reqwest::Request, client: &Client) {
+    use base64::Engine as _;
+    let config = client.config();
+    let raw = format!("{}:{}", config.client_id, config.client_secret.expose_secret());
+    let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
+    if let Ok(mut value) = HeaderValue::from_str(&format!("Basic {encoded}")) {
+        value.set_sensitive(true);
+        request.headers_mut().insert(AUTHORIZATION, value);
+    }
+}
+
+fn bearer_of(request: &reqwest::Request) -> Option<SecretString> {
+    let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    value
+        .strip_prefix("Bearer ")
+        .map(|t| SecretString::from(t.to_string()))
+}
+
+/// Whether this request may be retried: idempotent operations, and the
+/// token endpoint only for the refresh grant.
+fn retryable(op: &OperationSpec, request: Option<&reqwest::Request>) -> bool {
+    if op.id == "get_access_token" {
+        return request
+            .and_then(|r| r.body())
+            .and_then(|b| b.as_bytes())
+            .is_some_and(|b| {
+                url::form_urlencoded::parse(b)
+                    .any(|(k, v)| k == "grant_type" && v == "refresh_token")
+            });
+    }
+    op.is_idempotent()
+}
+
+/// Sends one operation. `next_request` produces each attempt's request (a
+/// fresh `ts` and hash for signed operations); it returns `None` when no
+/// further attempt can be built (a streamed body).
+pub(crate) async fn execute<F>(
+    client: &Client,
+    op: &'static OperationSpec,
+    mut next_request: F,
+) -> reqwest::Result<reqwest::Response>
+where
+    F: FnMut() -> Option<reqwest::Request>,
+{
+    let policy = &client.config().retry;
+    let started = Instant::now();
+    let span = OperationSpan::start(op);
+    let mut bearer_override: Option<SecretString> = None;
+    let mut refreshed = false;
+    let mut attempt = 0u32;
+    let mut last: Option<reqwest::Result<reqwest::Response>> = None;
+    loop {
+        let Some(mut request) = next_request() else {
+            break;
+        };
+        attempt += 1;
+        if let Some(token) = &bearer_override {
+            set_bearer(&mut request, token);
+        }
+        let may_retry = retryable(op, Some(&request));
+        let sent_bearer = bearer_of(&request);
+        let result = span.attempt(attempt, client.http().execute(request)).await;
+        let elapsed = started.elapsed();
+        let another = may_retry && policy.allows_another(attempt, elapsed);
+        match result {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                if status == 401 && op.auth == Auth::Bearer && !refreshed {
+                    refreshed = true;
+                    if let Some(stale) = sent_bearer {
+                        let skew = client.config().refresh_skew;
+                        if let Ok(fresh) = client.tokens().refresh_replacing(client, &stale, skew).await {
+                            bearer_override = Some(fresh);
+                            last = Some(Ok(response));
+                            continue;
+                        }
+                    }
+                }
+                if another && matches!(status, 502..=504) {
+                    tokio::time::sleep(policy.backoff(attempt)).await;
+                    last = Some(Ok(response));
+                    continue;
+                }
+                if another && matches!(status, 500 | 530) {
+                    let (response, transient) = inspect_error_code(response).await;
+                    if transient {
+                        tokio::time::sleep(policy.backoff(attempt)).await;
+                        last = Some(Ok(response));
+                        continue;
+                    }
+                    return Ok(span.finish(tag(response, op), started.elapsed()));
+                }
+                return Ok(span.finish(tag(response, op), elapsed));
+            }
+            Err(err) => {
+                if another && err.is_connect() {
+                    tokio::time::sleep(policy.backoff(attempt)).await;
+                    last = Some(Err(err));
+                    continue;
+                }
+                span.failed(&err, elapsed);
+                return Err(err);
+            }
+        }
+    }
+    // No further request could be built: hand back the last outcome.
+    match last {
+        Some(Ok(response)) => Ok(span.finish(tag(response, op), started.elapsed())),
+        Some(Err(err)) => Err(err),
+        None => unreachable_request(client).await,
+    }
+}
+
+/// The first attempt always has a request; this only satisfies the types
+/// without panicking: it yields a builder error from reqwest itself.
+async fn unreachable_request(client: &Client) -> reqwest::Result<reqwest::Response> {
+    client.http().get("http://[invalid").send().await
+}
+
+/// Tags a response with its operation id for the error mapping.
+fn tag(mut response: reqwest::Response, op: &OperationSpec) -> reqwest::Response {
+    response
+        .headers_mut()
+        .insert(OPERATION_HEADER, HeaderValue::from_static(op.id));
+    response
+}
+
+/// Reads a (small) error body to see whether its code is transient, and
+/// rebuilds the response so the caller still gets the body.
+async fn inspect_error_code(response: reqwest::Response) -> (reqwest::Response, bool) {
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.unwrap_or_default();
+    let transient = serde_json::from_slice::<crate::types::ErrorResponse>(&bytes)
+        .map(|e| crate::ErrorCode::parse(&e.error).is_transient())
+        .unwrap_or(false);
+    let mut rebuilt = http::Response::new(bytes);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    (reqwest::Response::from(rebuilt), transient)
+}
+
+/// Applies the operation's authentication to a request.
+pub(crate) async fn authenticate(
+    client: &Client,
+    op: &OperationSpec,
+    request: &mut reqwest::Request,
+) -> Result<(), crate::Error> {
+    guard::check_url(request.url())?;
+    match op.auth {
+        Auth::Bearer => {
+            let token = client
+                .tokens()
+                .access_token(client, client.config().refresh_skew)
+                .await?;
+            set_bearer(request, &token);
+        }
+        Auth::ClientBasic => {
+            let basic_always = op.id == "revoke_token";
+            if basic_always || client.config().credentials_in == crate::client::CredentialsIn::Basic {
+                set_basic(request, client);
+            }
+        }
+        Auth::None => {}
+    }
+    Ok(())
+}
