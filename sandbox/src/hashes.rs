@@ -136,7 +136,7 @@ mod tests {
     fn rfc7636_appendix_b() {
         assert_eq!(
             pkce_s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGXSYBnLYs"
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 
@@ -158,13 +158,23 @@ mod tests {
     #[test]
     fn concatenation_orders() {
         // sha256("S" "C" "O" "D" "1") == sha256("SCOD1")
-        let f = form(&[("clientid", "C"), ("orgid", "O"), ("doctype", "D"), ("ts", "1")]);
+        let f = form(&[
+            ("clientid", "C"),
+            ("orgid", "O"),
+            ("doctype", "D"),
+            ("ts", "1"),
+        ]);
         assert_eq!(HashRule::Parameters.expected("S", &f), sha256_hex(b"SCOD1"));
         assert_eq!(HashRule::Doctype.expected("S", &f), sha256_hex(b"SCO1"));
         assert_eq!(HashRule::Issuers.expected("S", &f), sha256_hex(b"SC1"));
         let v = form(&[("clientid", "C"), ("mobile", "M"), ("ts", "1")]);
         assert_eq!(HashRule::Verify.expected("S", &v), sha256_hex(b"SCM1"));
-        let v = form(&[("clientid", "C"), ("uid", "U"), ("mobile", "M"), ("ts", "1")]);
+        let v = form(&[
+            ("clientid", "C"),
+            ("uid", "U"),
+            ("mobile", "M"),
+            ("ts", "1"),
+        ]);
         assert_eq!(HashRule::Verify.expected("S", &v), sha256_hex(b"SCU1"));
     }
 }

@@ -1,1 +1,286 @@
+//! A strict, in-process simulator of DigiLocker's Authorized Partner API,
+//! following Requester API Specification v1.12 (and Meri Pehchaan v2.3 for
+//! the few v2 additions). It serves every operation under `/public` on
+//! 127.0.0.1, checks request hashes, PKCE, tokens and uploads the way the
+//! PDFs describe, keeps a secret-free log of what it received, and can inject
+//! faults. All data is synthetic.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use digilocker_sandbox::{Fault, Sandbox};
+//! let sb = Sandbox::start().await?;
+//! println!("{} as {}", sb.base_url(), sb.client_id());
+//! sb.inject(Fault::Status {
+//!     path: "/oauth2/1/user".into(),
+//!     times: 2,
+//!     status: 503,
+//!     error: "repository_service_unresponsive".into(),
+//! });
+//! sb.shutdown().await;
+//! # Ok(()) }
+//! ```
 
+#![warn(missing_docs)]
+
+mod catalogue;
+mod config;
+mod documents;
+mod error;
+mod faults;
+mod hashes;
+mod log;
+mod routes;
+mod state;
+mod util;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{SandboxConfig, TestUser};
+pub use faults::Fault;
+pub use log::RecordedRequest;
+pub use state::{Consent, SeedDocument};
+
+use state::{IssuedDoc, Shared};
+
+/// A running sandbox server. Dropping it stops the server too; prefer
+/// [`Sandbox::shutdown`] to wait for it.
+#[derive(Debug)]
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Start with [`SandboxConfig::default`] on a free loopback port.
+    pub async fn start() -> std::io::Result<Sandbox> {
+        Self::start_with(SandboxConfig::default()).await
+    }
+
+    /// Start with `config`, binding `127.0.0.1:config.port`.
+    pub async fn start_with(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        let listener =
+            tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port)))
+                .await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared::new(config));
+        let app = routes::router(shared.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(Sandbox {
+            shared,
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// The socket address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Base URL including `/public`, e.g. `http://127.0.0.1:40123/public`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/public", self.addr)
+    }
+
+    /// The configured client id.
+    pub fn client_id(&self) -> &str {
+        &self.shared.config.client_id
+    }
+
+    /// The configured client secret.
+    pub fn client_secret(&self) -> &str {
+        &self.shared.config.client_secret
+    }
+
+    /// The registered redirect URI.
+    pub fn redirect_uri(&self) -> &str {
+        &self.shared.config.redirect_uri
+    }
+
+    /// The configuration the sandbox runs with.
+    pub fn config(&self) -> &SandboxConfig {
+        &self.shared.config
+    }
+
+    /// The seeded default user.
+    pub fn test_user(&self) -> TestUser {
+        self.shared.config.test_user.clone()
+    }
+
+    /// The OTP the device-code grant accepts (`dl_otp`).
+    pub fn device_otp(&self) -> &str {
+        &self.shared.config.device_otp
+    }
+
+    /// The OTP `/signup/1/demoauthverify` accepts.
+    pub fn signup_otp(&self) -> &str {
+        &self.shared.config.signup_otp
+    }
+
+    /// Choose what the user does on the consent screen of later authorize calls.
+    pub fn set_consent(&self, consent: Consent) {
+        self.shared.lock().consent = consent;
+    }
+
+    /// Add an issued document to the test user's locker; returns its URI.
+    pub fn seed_document(&self, doc: SeedDocument) -> String {
+        let issuerid = if doc.issuerid.is_empty() {
+            let marker = format!("-{}-", doc.doctype);
+            match doc.uri.find(&marker) {
+                Some(i) if !doc.doctype.is_empty() => doc.uri[..i].to_string(),
+                _ => doc.uri.split('-').next().unwrap_or("").to_string(),
+            }
+        } else {
+            doc.issuerid
+        };
+        let description = if doc.description.is_empty() {
+            doc.name.clone()
+        } else {
+            doc.description
+        };
+        let uri = doc.uri.clone();
+        let mut st = self.shared.lock();
+        let id = self.shared.config.test_user.digilockerid.clone();
+        if let Some(account) = st.account_mut(&id) {
+            account.issued.retain(|d| d.uri != uri);
+            account.issued.push(IssuedDoc {
+                uri: doc.uri,
+                name: doc.name,
+                doctype: doc.doctype,
+                description,
+                issuerid,
+                issuer: doc.issuer,
+                date: util::now_unix(),
+                mime: if doc.mime.is_empty() {
+                    "application/pdf".into()
+                } else {
+                    doc.mime
+                },
+                body: doc.bytes,
+                xml: doc.xml.map(String::into_bytes),
+            });
+        }
+        uri
+    }
+
+    /// Create the folder at `path` (e.g. `"/Education/2024"`, intermediate
+    /// folders included) in the test user's uploaded documents; returns its id.
+    pub fn add_folder(&self, path: &str) -> String {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let id = self.shared.config.test_user.digilockerid.clone();
+        let mut st = self.shared.lock();
+        st.account_mut(&id)
+            .map(|a| a.ensure_folders(&segments))
+            .unwrap_or_default()
+    }
+
+    /// The id of the test user's root folder (the one `/oauth2/1/files/` lists).
+    pub fn root_folder_id(&self) -> String {
+        let id = &self.shared.config.test_user.digilockerid;
+        self.shared
+            .lock()
+            .account(id)
+            .map(|a| a.root_id())
+            .unwrap_or_default()
+    }
+
+    /// Add another account (for verify, device-code or signup scenarios).
+    pub fn add_user(&self, user: TestUser) {
+        self.shared.lock().accounts.push(state::Account::new(user));
+    }
+
+    /// Every request received so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.lock().log.clone()
+    }
+
+    /// Forget the request log.
+    pub fn clear_requests(&self) {
+        self.shared.lock().log.clear();
+    }
+
+    /// How many requests with this method and path (without `/public`) arrived.
+    pub fn count(&self, method: &str, path: &str) -> usize {
+        self.shared
+            .lock()
+            .log
+            .iter()
+            .filter(|r| r.method.eq_ignore_ascii_case(method) && r.path == path)
+            .count()
+    }
+
+    /// How many token requests with `grant_type=refresh_token` arrived.
+    pub fn token_refresh_count(&self) -> usize {
+        self.shared
+            .lock()
+            .log
+            .iter()
+            .filter(|r| {
+                r.method == "POST"
+                    && r.path == "/oauth2/1/token"
+                    && r.form_value("grant_type") == Some("refresh_token")
+            })
+            .count()
+    }
+
+    /// Queue a fault for the next matching requests.
+    pub fn inject(&self, fault: Fault) {
+        self.shared.lock().faults.push(fault);
+    }
+
+    /// Drop every queued fault.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
+    }
+
+    /// Revoke every access and refresh token server-side (later calls get
+    /// 401 `invalid_token`, refreshes get `invalid_grant`).
+    pub fn revoke_all_tokens(&self) {
+        self.shared.lock().revoke_all();
+    }
+
+    /// Make every current access token expired (refresh tokens stay valid).
+    pub fn expire_access_tokens(&self) {
+        let now = Instant::now();
+        for t in self.shared.lock().access.values_mut() {
+            t.expires = now;
+        }
+    }
+
+    /// Stop the server and wait (at most 5 s) for it to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(5), &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

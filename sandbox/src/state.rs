@@ -165,11 +165,23 @@ impl Account {
     }
 
     /// Add an issued document built from the catalogue (PDF + optional XML).
-    pub fn issue_from_catalogue(&mut self, issuer: &catalogue::Issuer, doctype: &catalogue::DocType, docid: &str) -> String {
+    pub fn issue_from_catalogue(
+        &mut self,
+        issuer: &catalogue::Issuer,
+        doctype: &catalogue::DocType,
+        docid: &str,
+    ) -> String {
         let uri = format!("{}-{}-{}", issuer.issuerid, doctype.doctype, docid);
         let body = documents::certificate_pdf(doctype.description, &uri, issuer.name, &self.user);
         let xml = doctype.xml.then(|| {
-            documents::certificate_xml(&uri, doctype.doctype, doctype.description, issuer.issuerid, issuer.name, &self.user)
+            documents::certificate_xml(
+                &uri,
+                doctype.doctype,
+                doctype.description,
+                issuer.issuerid,
+                issuer.name,
+                &self.user,
+            )
         });
         self.issued.push(IssuedDoc {
             uri: uri.clone(),
@@ -243,7 +255,9 @@ pub(crate) struct State {
 
 impl State {
     pub fn account(&self, digilockerid: &str) -> Option<&Account> {
-        self.accounts.iter().find(|a| a.user.digilockerid == digilockerid)
+        self.accounts
+            .iter()
+            .find(|a| a.user.digilockerid == digilockerid)
     }
 
     pub fn account_mut(&mut self, digilockerid: &str) -> Option<&mut Account> {

@@ -39,7 +39,8 @@ fn signed_body(shared: &AppState, mime: &str, body: Vec<u8>) -> Response {
 
 /// `GET /oauth2/1/user`.
 pub(crate) async fn user(State(shared): State<AppState>, headers: HeaderMap) -> Response {
-    let result = bearer(&shared, &headers, Some("userdetails")).and_then(|g| account_of(&shared, &g));
+    let result =
+        bearer(&shared, &headers, Some("userdetails")).and_then(|g| account_of(&shared, &g));
     match result {
         Ok(account) => {
             let u = account.user;
@@ -65,7 +66,11 @@ fn issued_items(account: &Account, mime_array: bool) -> Value {
             if d.xml.is_some() {
                 mimes.push("application/xml".into());
             }
-            let mime = if mime_array { json!(mimes) } else { json!(d.mime) };
+            let mime = if mime_array {
+                json!(mimes)
+            } else {
+                json!(d.mime)
+            };
             json!({
                 "name": d.name,
                 "type": "file",
@@ -86,7 +91,8 @@ fn issued_items(account: &Account, mime_array: bool) -> Value {
 
 /// `GET /oauth2/1/files/issued` (`mime` is a string).
 pub(crate) async fn issued_v1(State(shared): State<AppState>, headers: HeaderMap) -> Response {
-    match bearer(&shared, &headers, Some("files.issueddocs")).and_then(|g| account_of(&shared, &g)) {
+    match bearer(&shared, &headers, Some("files.issueddocs")).and_then(|g| account_of(&shared, &g))
+    {
         Ok(account) => json_response(issued_items(&account, false)),
         Err(e) => e.into_response(),
     }
@@ -94,7 +100,8 @@ pub(crate) async fn issued_v1(State(shared): State<AppState>, headers: HeaderMap
 
 /// `GET /oauth2/2/files/issued` (`mime` is an array of strings).
 pub(crate) async fn issued_v2(State(shared): State<AppState>, headers: HeaderMap) -> Response {
-    match bearer(&shared, &headers, Some("files.issueddocs")).and_then(|g| account_of(&shared, &g)) {
+    match bearer(&shared, &headers, Some("files.issueddocs")).and_then(|g| account_of(&shared, &g))
+    {
         Ok(account) => json_response(issued_items(&account, true)),
         Err(e) => e.into_response(),
     }
@@ -126,20 +133,26 @@ fn folder_listing(account: &Account, folder_id: &str) -> Value {
             })
         })
         .collect();
-    items.extend(account.files.iter().filter(|x| x.folder == folder_id).map(|x| {
-        json!({
-            "name": x.name,
-            "type": "file",
-            "id": "",
-            "size": x.body.len().to_string(),
-            "date": iso8601(x.date),
-            "parent": x.folder,
-            "mime": x.mime,
-            "uri": x.uri,
-            "description": "",
-            "issuer": "",
-        })
-    }));
+    items.extend(
+        account
+            .files
+            .iter()
+            .filter(|x| x.folder == folder_id)
+            .map(|x| {
+                json!({
+                    "name": x.name,
+                    "type": "file",
+                    "id": "",
+                    "size": x.body.len().to_string(),
+                    "date": iso8601(x.date),
+                    "parent": x.folder,
+                    "mime": x.mime,
+                    "uri": x.uri,
+                    "description": "",
+                    "issuer": "",
+                })
+            }),
+    );
     json!({
         "directory": account.folder_path(folder_id),
         "items": items,
@@ -148,7 +161,9 @@ fn folder_listing(account: &Account, folder_id: &str) -> Value {
 
 /// `GET /oauth2/1/files/` (root folder).
 pub(crate) async fn uploaded_root(State(shared): State<AppState>, headers: HeaderMap) -> Response {
-    match bearer(&shared, &headers, Some("files.uploadeddocs")).and_then(|g| account_of(&shared, &g)) {
+    match bearer(&shared, &headers, Some("files.uploadeddocs"))
+        .and_then(|g| account_of(&shared, &g))
+    {
         Ok(account) => json_response(folder_listing(&account, &account.root_id())),
         Err(e) => e.into_response(),
     }
@@ -160,7 +175,9 @@ pub(crate) async fn uploaded_folder(
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
 ) -> Response {
-    let account = match bearer(&shared, &headers, Some("files.uploadeddocs")).and_then(|g| account_of(&shared, &g)) {
+    let account = match bearer(&shared, &headers, Some("files.uploadeddocs"))
+        .and_then(|g| account_of(&shared, &g))
+    {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -241,21 +258,32 @@ pub(crate) async fn xml(
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    match account.issued.iter().find(|d| d.uri == uri).and_then(|d| d.xml.clone()) {
+    match account
+        .issued
+        .iter()
+        .find(|d| d.uri == uri)
+        .and_then(|d| d.xml.clone())
+    {
         Some(xml) => signed_body(&shared, "application/xml", xml),
         None => ApiError::code(404, "invalid_uri").into_response(),
     }
 }
 
 async fn eaadhaar(shared: AppState, headers: HeaderMap, version: u8) -> Response {
-    let account = match bearer(&shared, &headers, Some("files.issueddocs")).and_then(|g| account_of(&shared, &g)) {
+    let account = match bearer(&shared, &headers, Some("files.issueddocs"))
+        .and_then(|g| account_of(&shared, &g))
+    {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
     if account.user.eaadhaar != "Y" {
         return ApiError::code(404, "aadhaar_not_linked").into_response();
     }
-    signed_body(&shared, "application/xml", documents::kyc_res(&account.user, version))
+    signed_body(
+        &shared,
+        "application/xml",
+        documents::kyc_res(&account.user, version),
+    )
 }
 
 /// `GET /oauth2/2/xml/eaadhaar`.

@@ -33,8 +33,12 @@ pub(crate) async fn verify(State(shared): State<AppState>, req: Request) -> Resp
     let mobile = field(&form, "mobile");
     let mut problems = Vec::new();
     match (uid, mobile) {
-        (None, None) => problems.push("Either one of uid or mobile number is mandatory".to_string()),
-        (Some(u), _) if !digits(u, 12) => problems.push("uid parameter is missing or invalid".to_string()),
+        (None, None) => {
+            problems.push("Either one of uid or mobile number is mandatory".to_string())
+        }
+        (Some(u), _) if !digits(u, 12) => {
+            problems.push("uid parameter is missing or invalid".to_string())
+        }
         (None, Some(m)) if !digits(m, 10) => {
             problems.push("Mobile parameter is missing or invalid".to_string())
         }
@@ -113,7 +117,9 @@ pub(crate) async fn push_uri(State(shared): State<AppState>, req: Request) -> Re
     if let Err(e) = check_signed(&shared, &form, HashRule::PushUri, problems) {
         return signed_error(e).into_response();
     }
-    let (Some(uri), Some(doctype), Some(action), Some((issuerid, _))) = (uri, doctype, action, parts) else {
+    let (Some(uri), Some(doctype), Some(action), Some((issuerid, _))) =
+        (uri, doctype, action, parts)
+    else {
         return ApiError::code(500, "unexpected_error").into_response();
     };
     let digilockerid = field(&form, "digilockerid").unwrap_or("");
@@ -129,13 +135,16 @@ pub(crate) async fn push_uri(State(shared): State<AppState>, req: Request) -> Re
     let existing = account.issued.iter().position(|d| d.uri == uri);
     match (action, existing) {
         ("A", Some(_)) => {
-            return ApiError::invalid_parameter(&["URI already exists in this account".into()]).into_response();
+            return ApiError::invalid_parameter(&["URI already exists in this account".into()])
+                .into_response();
         }
         ("A", None) if exists_elsewhere => {
-            return ApiError::invalid_parameter(&["URI already exists in another account".into()]).into_response();
+            return ApiError::invalid_parameter(&["URI already exists in another account".into()])
+                .into_response();
         }
         ("U" | "D", None) => {
-            return ApiError::invalid_parameter(&["URI parameter is missing or invalid".into()]).into_response();
+            return ApiError::invalid_parameter(&["URI parameter is missing or invalid".into()])
+                .into_response();
         }
         ("D", Some(i)) => {
             account.issued.remove(i);
@@ -144,8 +153,9 @@ pub(crate) async fn push_uri(State(shared): State<AppState>, req: Request) -> Re
             let issuer = catalogue::issuer_by_issuerid(issuerid)
                 .map(|i| i.name.to_string())
                 .unwrap_or_else(|| issuerid.to_string());
-            let body = doccontent
-                .unwrap_or_else(|| documents::certificate_pdf(&description, uri, &issuer, &account.user));
+            let body = doccontent.unwrap_or_else(|| {
+                documents::certificate_pdf(&description, uri, &issuer, &account.user)
+            });
             let doc = IssuedDoc {
                 uri: uri.to_string(),
                 name: description.clone(),

@@ -78,7 +78,11 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(405, "invalid_request", "HTTP method not allowed for this endpoint")
+    ApiError::new(
+        405,
+        "invalid_request",
+        "HTTP method not allowed for this endpoint",
+    )
 }
 
 fn is_form(headers: &HeaderMap) -> bool {
@@ -108,15 +112,21 @@ async fn observe(State(shared): State<AppState>, req: Request, next: Next) -> Re
     let headers: Vec<(String, String)> = LOGGED_HEADERS
         .iter()
         .filter_map(|name| {
-            req.headers()
-                .get(*name)
-                .map(|v| (name.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            req.headers().get(*name).map(|v| {
+                (
+                    name.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
         })
         .collect();
-    let auth_scheme = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).split_whitespace().next().unwrap_or("").to_string());
+    let auth_scheme = req.headers().get(header::AUTHORIZATION).map(|v| {
+        String::from_utf8_lossy(v.as_bytes())
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_string()
+    });
 
     // Buffer url-encoded bodies so the log can show their (redacted) fields.
     let (req, form) = if is_form(req.headers()) {
@@ -137,10 +147,7 @@ async fn observe(State(shared): State<AppState>, req: Request, next: Next) -> Re
                     .collect();
                 (Request::from_parts(parts, Body::from(bytes)), form)
             }
-            Err(_) => (
-                Request::from_parts(parts, Body::empty()),
-                Vec::new(),
-            ),
+            Err(_) => (Request::from_parts(parts, Body::empty()), Vec::new()),
         }
     } else {
         (req, Vec::new())
@@ -172,14 +179,28 @@ async fn observe(State(shared): State<AppState>, req: Request, next: Next) -> Re
             .insert(header::CONTENT_LENGTH, bytes.len().into());
         let body = if plan.drop_mid_body {
             let half = Bytes::from(bytes[..bytes.len() / 2].to_vec());
-            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-                Ok(half),
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionAborted,
-                    "sandbox fault: connection dropped mid-body",
-                )),
-            ];
-            Body::from_stream(futures_util::stream::iter(chunks))
+            // Yield half the body, give hyper time to flush it with the
+            // headers, then fail the stream so the connection is cut.
+            let stream = futures_util::stream::unfold(0u8, move |step| {
+                let half = half.clone();
+                async move {
+                    match step {
+                        0 => Some((Ok(half), 1)),
+                        1 => {
+                            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                            Some((
+                                Err(std::io::Error::new(
+                                    std::io::ErrorKind::ConnectionAborted,
+                                    "sandbox fault: connection dropped mid-body",
+                                )),
+                                2,
+                            ))
+                        }
+                        _ => None,
+                    }
+                }
+            });
+            Body::from_stream(stream)
         } else {
             Body::from(bytes)
         };
@@ -225,7 +246,11 @@ pub(crate) async fn parse_multipart(
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
+        .map(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
         .unwrap_or(false);
     if !is_multipart {
         return Err(reject("Content-Type must be multipart/form-data"));
@@ -307,7 +332,10 @@ pub(crate) fn signed_error(check: SignedCheck) -> ApiError {
 
 /// `ts` is Unix seconds within the configured window of the server clock.
 pub(crate) fn ts_ok(shared: &Shared, ts: Option<&str>) -> bool {
-    let Some(ts) = ts.map(str::trim).filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())) else {
+    let Some(ts) = ts
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+    else {
         return false;
     };
     let Ok(ts) = ts.parse::<i64>() else {
@@ -318,13 +346,19 @@ pub(crate) fn ts_ok(shared: &Shared, ts: Option<&str>) -> bool {
 }
 
 /// The grant behind the request's bearer token, checking `scope`.
-pub(crate) fn bearer(shared: &Shared, headers: &HeaderMap, scope: Option<&str>) -> Result<Grant, ApiError> {
+pub(crate) fn bearer(
+    shared: &Shared,
+    headers: &HeaderMap,
+    scope: Option<&str>,
+) -> Result<Grant, ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
             let (scheme, rest) = v.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim().to_string())
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| rest.trim().to_string())
         })
         .filter(|t| !t.is_empty())
         .ok_or_else(ApiError::invalid_token)?;
@@ -333,10 +367,8 @@ pub(crate) fn bearer(shared: &Shared, headers: &HeaderMap, scope: Option<&str>) 
         .grant_for_access(&token)
         .cloned()
         .ok_or_else(ApiError::invalid_token)?;
-    if let Some(scope) = scope {
-        if !has_scope(&shared.config.scope, scope) {
-            return Err(ApiError::insufficient_scope());
-        }
+    if scope.is_some_and(|s| !has_scope(&shared.config.scope, s)) {
+        return Err(ApiError::insufficient_scope());
     }
     Ok(grant)
 }

@@ -22,7 +22,13 @@ use crate::util::{mask, now_unix, random_token};
 pub(crate) const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 /// `purpose` values allowed by Requester v1.12 p.4.
-const PURPOSES: &[&str] = &["kyc", "verification", "compliance", "availing_services", "educational"];
+const PURPOSES: &[&str] = &[
+    "kyc",
+    "verification",
+    "compliance",
+    "availing_services",
+    "educational",
+];
 
 fn redirect_with(redirect_uri: &str, params: &[(&str, &str)]) -> Response {
     let query = serde_urlencoded::to_string(params).unwrap_or_default();
@@ -41,17 +47,29 @@ fn is_unreserved(s: &str) -> bool {
 }
 
 /// `GET /oauth2/1/authorize`.
-pub(crate) async fn authorize(State(shared): State<AppState>, RawQuery(query): RawQuery) -> Response {
+pub(crate) async fn authorize(
+    State(shared): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let cfg = &shared.config;
     let q: HashMap<String, String> =
         match serde_urlencoded::from_str::<Vec<(String, String)>>(query.as_deref().unwrap_or("")) {
             Ok(pairs) => pairs.into_iter().collect(),
-            Err(_) => return ApiError::invalid_request("The query string is malformed").into_response(),
+            Err(_) => {
+                return ApiError::invalid_request("The query string is malformed").into_response();
+            }
         };
     // Errors about the client or the redirect URI are shown, never redirected.
     match field(&q, "client_id") {
         Some(id) if ct_eq(id, &cfg.client_id) => {}
-        _ => return ApiError::new(400, "invalid_client", "The client_id parameter is missing or invalid").into_response(),
+        _ => {
+            return ApiError::new(
+                400,
+                "invalid_client",
+                "The client_id parameter is missing or invalid",
+            )
+            .into_response();
+        }
     }
     match field(&q, "redirect_uri") {
         Some(uri) if uri == cfg.redirect_uri => {}
@@ -72,34 +90,45 @@ pub(crate) async fn authorize(State(shared): State<AppState>, RawQuery(query): R
         redirect_with(redirect, &params)
     };
     if field(&q, "response_type") != Some("code") {
-        return fail("unsupported_response_type", "The response_type parameter must be code");
+        return fail(
+            "unsupported_response_type",
+            "The response_type parameter must be code",
+        );
     }
     if state.is_empty() {
         return fail("invalid_request", "The state parameter is required");
     }
     let Some(challenge) = field(&q, "code_challenge") else {
-        return fail("invalid_request", "The code_challenge parameter is required");
+        return fail(
+            "invalid_request",
+            "The code_challenge parameter is required",
+        );
     };
     if challenge.len() != 43 || URL_SAFE_NO_PAD.decode(challenge).map(|b| b.len()) != Ok(32) {
-        return fail("invalid_request", "The code_challenge must be BASE64URL(SHA256(code_verifier)) without padding");
+        return fail(
+            "invalid_request",
+            "The code_challenge must be BASE64URL(SHA256(code_verifier)) without padding",
+        );
     }
     if field(&q, "code_challenge_method") != Some("S256") {
-        return fail("invalid_request", "The code_challenge_method parameter must be S256");
+        return fail(
+            "invalid_request",
+            "The code_challenge_method parameter must be S256",
+        );
     }
-    if let Some(flow) = field(&q, "dl_flow") {
-        if flow != "signup" {
-            return fail("invalid_request", "The dl_flow parameter must be signup");
-        }
+    if field(&q, "dl_flow").is_some_and(|f| f != "signup") {
+        return fail("invalid_request", "The dl_flow parameter must be signup");
     }
-    if let Some(purpose) = field(&q, "purpose") {
-        if !PURPOSES.contains(&purpose) {
-            return fail("invalid_request", "The purpose parameter is invalid");
-        }
+    if field(&q, "purpose").is_some_and(|p| !PURPOSES.contains(&p)) {
+        return fail("invalid_request", "The purpose parameter is invalid");
     }
-    if let Some(mobile) = field(&q, "verified_mobile") {
-        if mobile.len() != 10 || !mobile.bytes().all(|b| b.is_ascii_digit()) {
-            return fail("invalid_request", "The verified_mobile parameter is invalid");
-        }
+    if field(&q, "verified_mobile")
+        .is_some_and(|m| m.len() != 10 || !m.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return fail(
+            "invalid_request",
+            "The verified_mobile parameter is invalid",
+        );
     }
     if let Some(doctypes) = field(&q, "req_doctype") {
         let ok = doctypes.split(',').all(|d| {
@@ -107,14 +136,22 @@ pub(crate) async fn authorize(State(shared): State<AppState>, RawQuery(query): R
             !d.is_empty() && d.len() <= 5 && d.bytes().all(|b| b.is_ascii_alphanumeric())
         });
         if !ok {
-            return fail("invalid_request", "The req_doctype parameter must be a comma-separated list of document types");
+            return fail(
+                "invalid_request",
+                "The req_doctype parameter must be a comma-separated list of document types",
+            );
         }
     }
     let now = now_unix();
     let consent_valid_till = match field(&q, "consent_valid_till") {
         Some(v) => match v.parse::<i64>() {
             Ok(t) if t > now => t,
-            _ => return fail("invalid_request", "The consent_valid_till parameter is invalid"),
+            _ => {
+                return fail(
+                    "invalid_request",
+                    "The consent_valid_till parameter is invalid",
+                );
+            }
         },
         None => now + 30 * 86_400,
     };
@@ -148,7 +185,10 @@ pub(crate) async fn authorize(State(shared): State<AppState>, RawQuery(query): R
         },
     );
     drop(st);
-    redirect_with(redirect, &[("code", code.as_str()), ("state", state.as_str())])
+    redirect_with(
+        redirect,
+        &[("code", code.as_str()), ("state", state.as_str())],
+    )
 }
 
 /// The token response of Requester v1.12 p.6-9 (+ `id_token`, v2.3 p.8).
@@ -173,13 +213,18 @@ struct TokenResponse {
 }
 
 /// Client credentials from HTTP Basic or the body. `Err` on conflict.
-fn client_credentials(headers: &HeaderMap, form: &HashMap<String, String>) -> Result<(Option<String>, Option<String>), ()> {
+fn client_credentials(
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<(Option<String>, Option<String>), ()> {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
             let (scheme, rest) = v.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("basic").then_some(rest.trim().to_string())
+            scheme
+                .eq_ignore_ascii_case("basic")
+                .then_some(rest.trim().to_string())
         });
     let body_id = field(form, "client_id").map(str::to_string);
     let body_secret = field(form, "client_secret").map(str::to_string);
@@ -203,7 +248,12 @@ fn id_token(shared: &AppState, user: &crate::config::TestUser) -> String {
     let now = now_unix();
     let header = serde_json::json!({"typ": "JWT", "alg": "HS256", "kid": "sandbox"});
     let dob = if user.dob.len() == 8 && user.dob.is_ascii() {
-        format!("{}/{}/{}", &user.dob[0..2], &user.dob[2..4], &user.dob[4..8])
+        format!(
+            "{}/{}/{}",
+            &user.dob[0..2],
+            &user.dob[2..4],
+            &user.dob[4..8]
+        )
     } else {
         user.dob.clone()
     };
@@ -232,7 +282,13 @@ fn id_token(shared: &AppState, user: &crate::config::TestUser) -> String {
     format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig))
 }
 
-fn token_response(shared: &AppState, grant: &Grant, access: String, refresh: String, new_account: Option<&'static str>) -> Response {
+fn token_response(
+    shared: &AppState,
+    grant: &Grant,
+    access: String,
+    refresh: String,
+    new_account: Option<&'static str>,
+) -> Response {
     let st = shared.lock();
     let Some(account) = st.account(&grant.user) else {
         return ApiError::code(500, "unexpected_error").into_response();
@@ -256,26 +312,38 @@ fn token_response(shared: &AppState, grant: &Grant, access: String, refresh: Str
         id_token: grant.openid.then(|| id_token(shared, &user)),
     };
     let mut r = (StatusCode::OK, axum::Json(resp)).into_response();
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
 
 /// `POST /oauth2/1/token`.
-pub(crate) async fn token(State(shared): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn token(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let form = match parse_form(&headers, &body, ApiError::invalid_request) {
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };
     let cfg = &shared.config;
     let grant_type = field(&form, "grant_type").unwrap_or("");
-    if !matches!(grant_type, "authorization_code" | "refresh_token" | DEVICE_GRANT) {
+    if !matches!(
+        grant_type,
+        "authorization_code" | "refresh_token" | DEVICE_GRANT
+    ) {
         return ApiError::code(400, "invalid_grant_type").into_response();
     }
     let Ok((client_id, client_secret)) = client_credentials(&headers, &form) else {
         return ApiError::code(400, "invalid_client").into_response();
     };
-    let id_ok = client_id.as_deref().is_some_and(|id| ct_eq(id, &cfg.client_id));
-    let secret_ok = client_secret.as_deref().is_some_and(|s| ct_eq(s, &cfg.client_secret));
+    let id_ok = client_id
+        .as_deref()
+        .is_some_and(|id| ct_eq(id, &cfg.client_id));
+    let secret_ok = client_secret
+        .as_deref()
+        .is_some_and(|s| ct_eq(s, &cfg.client_secret));
     // Limited-input devices cannot keep a secret: the device grant needs the
     // client id, and a secret only if one is sent.
     let client_ok = if grant_type == DEVICE_GRANT {
@@ -296,22 +364,36 @@ pub(crate) async fn token(State(shared): State<AppState>, headers: HeaderMap, bo
             let mut st = shared.lock();
             // A code is consumed by any redemption attempt, successful or not.
             let Some(auth) = st.codes.remove(code) else {
-                return ApiError::invalid_grant("The authorization code is invalid or has already been used").into_response();
+                return ApiError::invalid_grant(
+                    "The authorization code is invalid or has already been used",
+                )
+                .into_response();
             };
             if Instant::now() >= auth.expires {
-                return ApiError::invalid_grant("The authorization code has expired").into_response();
+                return ApiError::invalid_grant("The authorization code has expired")
+                    .into_response();
             }
             if field(&form, "redirect_uri") != Some(auth.redirect_uri.as_str()) {
-                return ApiError::invalid_grant("The redirect_uri does not match the authorization request").into_response();
+                return ApiError::invalid_grant(
+                    "The redirect_uri does not match the authorization request",
+                )
+                .into_response();
             }
             let Some(verifier) = field(&form, "code_verifier") else {
-                return ApiError::invalid_grant("The code_verifier parameter is missing").into_response();
+                return ApiError::invalid_grant("The code_verifier parameter is missing")
+                    .into_response();
             };
             if !(43..=128).contains(&verifier.len()) || !is_unreserved(verifier) {
-                return ApiError::invalid_grant("The code_verifier must be 43-128 unreserved characters").into_response();
+                return ApiError::invalid_grant(
+                    "The code_verifier must be 43-128 unreserved characters",
+                )
+                .into_response();
             }
             if !ct_eq(&pkce_s256(verifier), &auth.challenge) {
-                return ApiError::invalid_grant("The code_verifier does not match the code_challenge").into_response();
+                return ApiError::invalid_grant(
+                    "The code_verifier does not match the code_challenge",
+                )
+                .into_response();
             }
             let grant = Grant {
                 user: auth.user,
@@ -339,8 +421,13 @@ pub(crate) async fn token(State(shared): State<AppState>, headers: HeaderMap, bo
             token_response(&shared, &grant, access, refresh, None)
         }
         _ => {
-            let (Some(device_code), Some(otp)) = (field(&form, "device_code"), field(&form, "dl_otp")) else {
-                return ApiError::invalid_grant("The device_code and dl_otp parameters are required").into_response();
+            let (Some(device_code), Some(otp)) =
+                (field(&form, "device_code"), field(&form, "dl_otp"))
+            else {
+                return ApiError::invalid_grant(
+                    "The device_code and dl_otp parameters are required",
+                )
+                .into_response();
             };
             let mut st = shared.lock();
             let Some(dc) = st.device_codes.get(device_code).cloned() else {
@@ -367,7 +454,11 @@ pub(crate) async fn token(State(shared): State<AppState>, headers: HeaderMap, bo
 }
 
 /// `POST /oauth2/1/revoke`: always 200 for a known client, valid or not.
-pub(crate) async fn revoke(State(shared): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn revoke(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let form = match parse_form(&headers, &body, ApiError::invalid_request) {
         Ok(f) => f,
         Err(e) => return e.into_response(),
@@ -397,11 +488,19 @@ pub(crate) async fn revoke(State(shared): State<AppState>, headers: HeaderMap, b
 /// `POST /oauth2/1/code` (form or JSON body: client_id, response_type=device_code,
 /// dl_username or dl_mobile). Removed in Requester v1.12; rules from the
 /// upstream OpenAPI (`DeviceAuthorizationCode`).
-pub(crate) async fn device_code(State(shared): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn device_code(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
     let form: HashMap<String, String> = if is_json {
         match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body) {
             Ok(map) => map
@@ -414,7 +513,9 @@ pub(crate) async fn device_code(State(shared): State<AppState>, headers: HeaderM
                     (k, v)
                 })
                 .collect(),
-            Err(_) => return ApiError::invalid_request("The JSON body is malformed").into_response(),
+            Err(_) => {
+                return ApiError::invalid_request("The JSON body is malformed").into_response();
+            }
         }
     } else {
         match parse_form(&headers, &body, ApiError::invalid_request) {
@@ -437,7 +538,11 @@ pub(crate) async fn device_code(State(shared): State<AppState>, headers: HeaderM
             None => return ApiError::code(400, "invalid_username").into_response(),
         }
     } else if let Some(mobile) = field(&form, "dl_mobile") {
-        let matches: Vec<_> = st.accounts.iter().filter(|a| a.user.mobile == mobile).collect();
+        let matches: Vec<_> = st
+            .accounts
+            .iter()
+            .filter(|a| a.user.mobile == mobile)
+            .collect();
         match matches.len() {
             0 => return ApiError::code(400, "invalid_mobile").into_response(),
             1 => matches[0].user.clone(),

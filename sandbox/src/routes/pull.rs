@@ -7,7 +7,9 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::{AppState, bearer, check_signed, field, json as json_response, parse_form, signed_error};
+use super::{
+    AppState, bearer, check_signed, field, json as json_response, parse_form, signed_error,
+};
 use crate::catalogue::{self, ISSUERS};
 use crate::error::ApiError;
 use crate::hashes::HashRule;
@@ -17,7 +19,11 @@ fn reject_body(description: &str) -> ApiError {
 }
 
 /// `POST /oauth2/1/pull/issuers`.
-pub(crate) async fn issuers(State(shared): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn issuers(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let form = match parse_form(&headers, &body, reject_body) {
         Ok(f) => f,
         Err(e) => return e.into_response(),
@@ -41,7 +47,11 @@ pub(crate) async fn issuers(State(shared): State<AppState>, headers: HeaderMap, 
 }
 
 /// `POST /oauth2/1/pull/doctype`.
-pub(crate) async fn doctype(State(shared): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn doctype(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let form = match parse_form(&headers, &body, reject_body) {
         Ok(f) => f,
         Err(e) => return e.into_response(),
@@ -66,13 +76,18 @@ pub(crate) async fn doctype(State(shared): State<AppState>, headers: HeaderMap, 
 }
 
 /// `POST /oauth2/1/pull/parameters`.
-pub(crate) async fn parameters(State(shared): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn parameters(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let form = match parse_form(&headers, &body, reject_body) {
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };
     let issuer = field(&form, "orgid").and_then(catalogue::issuer_by_orgid);
-    let doctype = issuer.and_then(|i| field(&form, "doctype").and_then(|d| catalogue::doctype_of(i, d)));
+    let doctype =
+        issuer.and_then(|i| field(&form, "doctype").and_then(|d| catalogue::doctype_of(i, d)));
     let mut problems = Vec::new();
     if issuer.is_none() {
         problems.push("The orgid parameter is missing or invalid".to_string());
@@ -103,7 +118,11 @@ pub(crate) async fn parameters(State(shared): State<AppState>, headers: HeaderMa
 
 /// `POST /oauth2/1/pull/pulldocument`: bearer token, form body with orgid,
 /// doctype, consent=Y and the doctype's search parameters as flat fields.
-pub(crate) async fn pull_document(State(shared): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn pull_document(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let grant = match bearer(&shared, &headers, None) {
         Ok(g) => g,
         Err(e) => return e.into_response(),
@@ -115,14 +134,19 @@ pub(crate) async fn pull_document(State(shared): State<AppState>, headers: Heade
     let Some(issuer) = field(&form, "orgid").and_then(catalogue::issuer_by_orgid) else {
         return ApiError::code(400, "invalid_orgid").into_response();
     };
-    let Some(doctype) = field(&form, "doctype").and_then(|d| catalogue::doctype_of(issuer, d)) else {
+    let Some(doctype) = field(&form, "doctype").and_then(|d| catalogue::doctype_of(issuer, d))
+    else {
         return ApiError::code(400, "invalid_doctype").into_response();
     };
-    if !super::has_scope(&shared.config.scope, &format!("partners.{}", doctype.doctype)) {
+    if !super::has_scope(
+        &shared.config.scope,
+        &format!("partners.{}", doctype.doctype),
+    ) {
         return ApiError::insufficient_scope().into_response();
     }
     if field(&form, "consent") != Some("Y") {
-        return ApiError::invalid_parameter(&["Consent parameter is missing or invalid".into()]).into_response();
+        return ApiError::invalid_parameter(&["Consent parameter is missing or invalid".into()])
+            .into_response();
     }
     let missing: Vec<String> = doctype
         .params

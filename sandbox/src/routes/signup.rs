@@ -67,8 +67,14 @@ pub(crate) async fn demoauth(State(shared): State<AppState>, req: Request) -> Re
         (dob.is_none(), "Dob parameter is missing or invalid"),
         (gender.is_none(), "Gender parameter is missing or invalid"),
         (mobile.is_none(), "Mobile parameter is missing or invalid"),
-        (!yes_no(field(&form, "verification")), "Verification parameter is missing or invalid"),
-        (field(&form, "consent") != Some("Y"), "Consent parameter is missing or invalid"),
+        (
+            !yes_no(field(&form, "verification")),
+            "Verification parameter is missing or invalid",
+        ),
+        (
+            field(&form, "consent") != Some("Y"),
+            "Consent parameter is missing or invalid",
+        ),
     ];
     for (bad, text) in checks {
         if bad {
@@ -81,7 +87,9 @@ pub(crate) async fn demoauth(State(shared): State<AppState>, req: Request) -> Re
     if let Err(e) = check_signed(&shared, &form, HashRule::Signup, problems) {
         return super::signed_error(e).into_response();
     }
-    let (Some(uid), Some(name), Some(dob), Some(gender), Some(mobile)) = (uid, name, dob, gender, mobile) else {
+    let (Some(uid), Some(name), Some(dob), Some(gender), Some(mobile)) =
+        (uid, name, dob, gender, mobile)
+    else {
         return ApiError::code(500, "unexpected_error").into_response();
     };
     let verification = field(&form, "verification") == Some("Y");
@@ -144,7 +152,10 @@ pub(crate) async fn demoauth_verify(State(shared): State<AppState>, req: Request
     let (Some(mobile), Some(otp)) = (field(&form, "mobile"), field(&form, "otp")) else {
         return ApiError::code(400, "parameter_missing").into_response();
     };
-    if field(&form, "ts").is_none() || field(&form, "hmac").is_none() || field(&form, "clientid").is_none() {
+    if field(&form, "ts").is_none()
+        || field(&form, "hmac").is_none()
+        || field(&form, "clientid").is_none()
+    {
         return ApiError::code(400, "parameter_missing").into_response();
     }
     match check_signed(&shared, &form, HashRule::Signup, Vec::new()) {

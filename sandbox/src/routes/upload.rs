@@ -27,11 +27,19 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 fn canonical(mime: &str) -> &str {
-    if mime == "image/jpg" { "image/jpeg" } else { mime }
+    if mime == "image/jpg" {
+        "image/jpeg"
+    } else {
+        mime
+    }
 }
 
 /// `POST /oauth2/1/file/upload`.
-pub(crate) async fn upload(State(shared): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+pub(crate) async fn upload(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     match handle(&shared, &headers, body).await {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
@@ -66,7 +74,8 @@ async fn handle(shared: &AppState, headers: &HeaderMap, body: Body) -> Result<Re
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    let sent_hmac = header_text(headers, "hmac").ok_or_else(|| ApiError::code(400, "hmac_missing"))?;
+    let sent_hmac =
+        header_text(headers, "hmac").ok_or_else(|| ApiError::code(400, "hmac_missing"))?;
 
     let data = read.map_err(|_| ApiError::code(400, "invalid_filesize"))?;
     if data.is_empty() {
@@ -93,7 +102,9 @@ async fn handle(shared: &AppState, headers: &HeaderMap, body: Body) -> Result<Re
         .ok_or_else(|| ApiError::code(400, "invalid_path"))?;
     let size = data.len();
     // Uploading the same name into the same folder replaces the file.
-    account.files.retain(|f| !(f.folder == folder && f.name == filename));
+    account
+        .files
+        .retain(|f| !(f.folder == folder && f.name == filename));
     account.files.push(UploadedFile {
         name: filename.to_string(),
         folder,
@@ -108,5 +119,7 @@ async fn handle(shared: &AppState, headers: &HeaderMap, body: Body) -> Result<Re
     } else {
         format!("/{}/{filename}", folders.join("/"))
     };
-    Ok(json_response(json!({ "path": full_path, "size": size.to_string() })))
+    Ok(json_response(
+        json!({ "path": full_path, "size": size.to_string() }),
+    ))
 }
