@@ -16,6 +16,7 @@ pub mod auth;
 pub mod client;
 mod error;
 mod hooks;
+pub mod multipart;
 mod operations;
 pub mod retry;
 pub mod signing;

@@ -10,7 +10,7 @@ pub const SECRET_BEARING_TYPES: [(&str, &str); 5] = [
     ("TokenRequest", "crate::auth::TokenRequest"),
     ("TokenResponse", "crate::auth::TokenResponse"),
     ("RevokeRequest", "crate::auth::RevokeRequest"),
-    ("SignupResponse", "crate::auth::TokenResponse"),
+    ("SignupResponse", "crate::auth::SignupResponse"),
     ("SignupVerifyResponse", "crate::auth::TokenResponse"),
 ];
 

@@ -10,20 +10,24 @@
 //! `build.rs` and `xtask` both drive this crate, so the spec that is linted,
 //! snapshotted and reviewed is exactly the one the client is generated from.
 
+mod diff;
 mod error;
 mod generate;
 mod names;
 mod operations;
 mod patches;
+mod surface;
 mod view;
 
 use std::path::{Path, PathBuf};
 
+pub use diff::{ApiDiff, Change, Impact, Scope, diff};
 pub use error::PipelineError;
 pub use generate::{GeneratedCode, generate};
 pub use names::check_type_names;
 pub use operations::{Auth, BodyKind, Operation, operations, render_operations_table};
 pub use patches::{Patch, apply_patches, load_patches};
+pub use surface::{OverlayError, OverlayMethod, overlay_methods, parse_overlay, render_surface};
 pub use view::{SIGNING_OWNED_FIELDS, generation_view};
 
 /// File name of the vendored upstream spec inside `spec/`.

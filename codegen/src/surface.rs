@@ -11,7 +11,7 @@
 //!
 //! `tests/api_surface.rs` snapshots it, so a spec or overlay change shows up as
 //! a small diff in `cargo insta review`. The helpers here also feed
-//! [`crate::diff`], so the diff and the snapshot describe types the same way.
+//! the API diff (`diff.rs`), so the diff and the snapshot describe types the same way.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
@@ -214,7 +214,7 @@ fn one_line_signature(joined: &str) -> String {
 
 /// Which side of the wire a component schema is used on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Usage {
+pub(crate) struct Usage {
     /// Reachable from a request body or parameter.
     pub request: bool,
     /// Reachable from a response body.

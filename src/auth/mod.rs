@@ -29,4 +29,4 @@ pub use flow::{DeviceLogin, TokenKind};
 pub use pkce::{PkceChallenge, PkceVerifier};
 pub use store::{InMemoryTokenStore, StoreError, StoreFuture, StoredTokens, TokenStore};
 pub(crate) use store::TokenSlot;
-pub use wire::{GrantType, RevokeRequest, TokenRequest, TokenResponse};
+pub use wire::{GrantType, RevokeRequest, SignupResponse, TokenRequest, TokenResponse};

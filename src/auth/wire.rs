@@ -150,3 +150,31 @@ impl TokenResponse {
         Duration::from_secs(u64::try_from(self.expires_in).unwrap_or(0))
     }
 }
+
+/// The sign-up API's answer (schema `SignupResponse`).
+///
+/// For a new account with `verification=Y` only [`mobile`](Self::mobile) is
+/// sent and the tokens come from the OTP verification; for an existing
+/// account (or `verification=N`) the tokens come at once.
+#[derive(Clone, Debug, Deserialize)]
+#[non_exhaustive]
+pub struct SignupResponse {
+    /// The masked mobile number the OTP was sent to.
+    #[serde(default)]
+    pub mobile: Option<String>,
+    /// The access token, when sent.
+    #[serde(default)]
+    pub access_token: Option<SecretString>,
+    /// Lifetime of the access token in seconds, when sent.
+    #[serde(default)]
+    pub expires_in: Option<i64>,
+    /// `Bearer`, when tokens are sent.
+    #[serde(default)]
+    pub token_type: Option<String>,
+    /// Granted scopes, when sent.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// The refresh token, when sent.
+    #[serde(default)]
+    pub refresh_token: Option<SecretString>,
+}

@@ -1,2 +1,50 @@
-//! `cargo xtask`: maintenance commands for the spec pipeline.
-fn main() {}
+//! `cargo xtask`: maintenance commands for the spec pipeline (see `xtask/README.md`).
+
+mod api_diff;
+mod check;
+mod cli;
+mod failure;
+mod git;
+mod lint;
+mod provenance;
+mod regen;
+mod snapshots;
+mod spec_file;
+mod update_spec;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use crate::cli::{Cli, Command};
+use crate::failure::Failure;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = cli.root();
+    let result = match cli.command {
+        Command::PatchedSpec { out } => spec_file::patched_spec(&root, out.as_deref()),
+        Command::Regen => regen::run(&root),
+        Command::Check => check::run(&root),
+        Command::UpdateSpec {
+            input,
+            source,
+            no_snapshots,
+        } => update_spec::run(
+            &root,
+            &update_spec::Options {
+                input,
+                source,
+                snapshots: !no_snapshots,
+            },
+        ),
+        Command::ApiDiff { against } => api_diff::run(&root, &against),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

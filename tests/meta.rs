@@ -1,0 +1,190 @@
+//! Signed meta APIs (form and multipart) and the sign-up APIs, end to end:
+//! the sandbox verifies every request hash independently.
+
+mod common;
+
+use common::{sandbox_and_client, signed_in};
+use digilocker_authpartner::types::{PushUriRequestAction, SignupRequestConsent, SignupRequestGender};
+use digilocker_authpartner::{Error, ErrorCode};
+use digilocker_sandbox::Fault;
+
+#[tokio::test]
+async fn form_meta_calls_are_signed_by_the_client() {
+    let (sb, client) = sandbox_and_client().await;
+    let issuers = client.list_issuers().send().await.unwrap().into_inner();
+    let cbse = issuers.issuers.iter().find(|i| i.orgid == "000018").unwrap();
+    assert_eq!(cbse.issuerid.as_deref(), Some("in.gov.cbse"));
+
+    let docs = client
+        .list_doctypes()
+        .body_map(|b| b.orgid("000018"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(docs.documents.iter().any(|d| d.doctype == "HSCER"));
+
+    let params = client
+        .get_search_parameters()
+        .body_map(|b| b.orgid("000018").doctype("HSCER"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!params.parameters.is_empty());
+
+    for r in sb.requests() {
+        assert_eq!(r.status, 200, "{} {}", r.method, r.path);
+        assert_eq!(r.form_value("clientid"), Some(sb.client_id()));
+        assert!(r.form_value("ts").is_some_and(|t| t.parse::<u64>().is_ok()));
+        let hmac = r.form_value("hmac").unwrap();
+        assert!(hmac.len() == 64 && hmac.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+}
+
+#[tokio::test]
+async fn multipart_meta_calls_are_signed_by_the_client() {
+    let (sb, client) = sandbox_and_client().await;
+    let user = sb.test_user();
+
+    let by_mobile = client
+        .verify_account()
+        .body_map(|b| b.mobile(Some(user.mobile.clone())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_mobile.registered, "true");
+    assert_eq!(by_mobile.digilockerid.as_deref(), Some(user.digilockerid.as_str()));
+
+    let by_uid = client
+        .verify_account()
+        .body_map(|b| b.uid(Some(user.uid.clone())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_uid.registered, "true");
+
+    let stats = client.get_statistics().send().await.unwrap().into_inner();
+    assert!(!stats.users.is_empty());
+
+    let multipart: Vec<_> = sb
+        .requests()
+        .into_iter()
+        .filter(|r| r.header("content-type").is_some_and(|c| c.starts_with("multipart/form-data")))
+        .collect();
+    assert_eq!(multipart.len(), 3);
+    assert!(multipart.iter().all(|r| r.status == 200));
+}
+
+#[tokio::test]
+async fn push_uri_adds_a_document_to_the_users_locker() {
+    let (sb, client) = signed_in().await;
+    let user = sb.test_user();
+    client
+        .push_uri()
+        .body_map(|b| {
+            b.digilockerid(user.digilockerid.clone())
+                .uri("in.gov.sandboxstate-INCER-7700001")
+                .doctype("INCER")
+                .description("Income Certificate")
+                .docid("7700001")
+                .issuedate("01012024")
+                .validto(Some("31122030".to_string()))
+                .action(PushUriRequestAction::A)
+        })
+        .send()
+        .await
+        .unwrap();
+    let issued = client.get_issued_documents().send().await.unwrap().into_inner();
+    assert!(
+        issued.items.iter().any(|d| d.uri == "in.gov.sandboxstate-INCER-7700001"),
+        "{issued:?}"
+    );
+}
+
+#[tokio::test]
+#[allow(deprecated)]
+async fn signup_and_otp_verification() {
+    let (sb, client) = sandbox_and_client().await;
+    let started = client
+        .signup()
+        .body_map(|b| {
+            b.uid("999999990019")
+                .name("Ravi Sandbox")
+                .dob("15081985")
+                .gender(SignupRequestGender::M)
+                .mobile("9999900077")
+                .consent(SignupRequestConsent::Y)
+                .verification(Some(digilocker_authpartner::types::SignupRequestVerification::Y))
+        })
+        .send()
+        .await
+        .unwrap();
+    assert!(started.mobile.as_deref().is_some_and(|m| m.ends_with("0077")), "{started:?}");
+    let tokens = client
+        .verify_signup_otp()
+        .body_map(|b| b.mobile("9999900077").otp(sb.signup_otp()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tokens.token_type, "Bearer");
+}
+
+#[tokio::test]
+async fn bad_multipart_input_is_rejected_before_the_network() {
+    let (sb, client) = sandbox_and_client().await;
+    let both = client
+        .verify_account()
+        .body_map(|b| b.uid(Some("999999991234".into())).mobile(Some("9999900001".into())))
+        .send()
+        .await
+        .unwrap_err();
+    let letters = client
+        .verify_account()
+        .body_map(|b| b.mobile(Some("99999abcde".into())))
+        .send()
+        .await
+        .unwrap_err();
+    let short_uid = client
+        .verify_account()
+        .body_map(|b| b.uid(Some("1234".into())))
+        .send()
+        .await
+        .unwrap_err();
+    for (err, field) in [(both, "uid"), (letters, "mobile"), (short_uid, "uid")] {
+        match err {
+            Error::Validation(v) => assert_eq!(v.field, field, "{v:?}"),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+    assert!(sb.requests().is_empty());
+}
+
+#[tokio::test]
+async fn signed_retries_get_a_fresh_signature_and_succeed() {
+    let (sb, client) = sandbox_and_client().await;
+    sb.inject(Fault::Status {
+        path: "/oauth2/1/pull/issuers".into(),
+        times: 2,
+        status: 503,
+        error: "repository_service_unresponsive".into(),
+    });
+    client.list_issuers().send().await.unwrap();
+    assert_eq!(sb.count("POST", "/oauth2/1/pull/issuers"), 3);
+}
+
+#[tokio::test]
+async fn meta_errors_are_typed() {
+    let (sb, client) = sandbox_and_client().await;
+    let err: Error = client
+        .list_doctypes()
+        .body_map(|b| b.orgid("424242"))
+        .send()
+        .await
+        .unwrap_err()
+        .into();
+    assert_eq!(err.status(), Some(400), "{err}");
+    assert_eq!(err.operation(), Some("list_doctypes"));
+    assert!(matches!(err.code(), Some(ErrorCode::InvalidParameter) | Some(ErrorCode::InvalidOrgid)), "{err}");
+    drop(sb);
+}
