@@ -119,7 +119,10 @@ impl Client {
     ///     .build()?;
     /// # Ok::<(), digilocker_authpartner::Error>(())
     /// ```
-    pub fn builder(client_id: impl Into<String>, client_secret: impl Into<String>) -> ClientBuilder {
+    pub fn builder(
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> ClientBuilder {
         ClientBuilder {
             client_id: client_id.into(),
             client_secret: SecretString::from(client_secret.into()),

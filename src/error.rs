@@ -180,9 +180,7 @@ impl Error {
         match self {
             Self::Transport { source, .. } => source.is_connect() || source.is_request(),
             Self::Timeout { .. } => true,
-            Self::Api { status, code, .. } => {
-                matches!(status, 502..=504) || code.is_transient()
-            }
+            Self::Api { status, code, .. } => matches!(status, 502..=504) || code.is_transient(),
             _ => false,
         }
     }
@@ -249,7 +247,9 @@ impl fmt::Display for AuthError {
                 Ok(())
             }
             Self::NoToken => f.write_str("no access token: complete the authorization flow first"),
-            Self::NoRefreshToken => f.write_str("access token expired and no refresh token is stored"),
+            Self::NoRefreshToken => {
+                f.write_str("access token expired and no refresh token is stored")
+            }
             Self::RefreshFailed { status, code } => {
                 f.write_str("refreshing the access token failed")?;
                 if let Some(s) = status {

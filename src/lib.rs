@@ -24,7 +24,13 @@ mod telemetry;
 mod transport;
 mod validate;
 
-#[allow(missing_docs, clippy::all, clippy::pedantic, unused_imports, unreachable_patterns)]
+#[allow(
+    missing_docs,
+    clippy::all,
+    clippy::pedantic,
+    unused_imports,
+    unreachable_patterns
+)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));
 }

@@ -68,7 +68,9 @@ impl<'a, B: MultipartBody> MultipartCall<'a, B> {
 
     /// Builds the body with the generated builder, e.g. `.body_map(|b| b.mobile("9999999999"))`.
     pub fn body_map(mut self, f: impl FnOnce(B::Builder) -> B::Builder) -> Self {
-        self.body = f(B::Builder::default()).try_into().map_err(|e| e.to_string());
+        self.body = f(B::Builder::default())
+            .try_into()
+            .map_err(|e| e.to_string());
         self
     }
 
@@ -116,7 +118,9 @@ async fn send_multipart<R: DeserializeOwned>(
         transport::signed_fields(client, op, &mut signed);
         let form = signed
             .into_iter()
-            .fold(reqwest::multipart::Form::new(), |form, (k, v)| form.text(k, v));
+            .fold(reqwest::multipart::Form::new(), |form, (k, v)| {
+                form.text(k, v)
+            });
         client.http().post(url.clone()).multipart(form).build().ok()
     })
     .await
@@ -190,13 +194,17 @@ impl Client {
 
     /// Creates an account with Aadhaar demographic authentication
     /// (`POST /signup/2/demoauth`).
-    #[deprecated(note = "removed from the Requester API Spec in v1.12; kept because the OpenAPI spec still has it")]
+    #[deprecated(
+        note = "removed from the Requester API Spec in v1.12; kept because the OpenAPI spec still has it"
+    )]
     pub fn signup(&self) -> MultipartCall<'_, SignupRequest> {
         MultipartCall::new(self)
     }
 
     /// Verifies the sign-up OTP (`POST /signup/1/demoauthverify`).
-    #[deprecated(note = "removed from the Requester API Spec in v1.12; kept because the OpenAPI spec still has it")]
+    #[deprecated(
+        note = "removed from the Requester API Spec in v1.12; kept because the OpenAPI spec still has it"
+    )]
     pub fn verify_signup_otp(&self) -> MultipartCall<'_, SignupVerifyRequest> {
         MultipartCall::new(self)
     }
@@ -210,7 +218,10 @@ impl MultipartBody for VerifyAccountRequest {
         match (&self.uid, &self.mobile) {
             (Some(uid), None) => validate::aadhaar("uid", uid),
             (None, Some(mobile)) => validate::mobile("mobile", mobile),
-            (Some(_), Some(_)) => Err(ValidationError::new("uid", "set either uid or mobile, not both")),
+            (Some(_), Some(_)) => Err(ValidationError::new(
+                "uid",
+                "set either uid or mobile, not both",
+            )),
             (None, None) => Err(ValidationError::new("uid", "set uid or mobile")),
         }
     }

@@ -68,7 +68,11 @@ impl OperationSpec {
         self.method == "GET"
             || matches!(
                 self.id,
-                "list_issuers" | "list_doctypes" | "get_search_parameters" | "get_statistics" | "verify_account"
+                "list_issuers"
+                    | "list_doctypes"
+                    | "get_search_parameters"
+                    | "get_statistics"
+                    | "verify_account"
             )
     }
 }

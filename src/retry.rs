@@ -69,9 +69,10 @@ impl RetryPolicy {
     /// The pause after attempt `attempt`: "full jitter", uniform in
     /// `[0, min(max_backoff, initial * 2^(attempt-1))]`.
     pub(crate) fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self
-            .initial_backoff
-            .saturating_mul(1u32.checked_shl(attempt.saturating_sub(1)).unwrap_or(u32::MAX));
+        let exp = self.initial_backoff.saturating_mul(
+            1u32.checked_shl(attempt.saturating_sub(1))
+                .unwrap_or(u32::MAX),
+        );
         let cap = exp.min(self.max_backoff);
         let mut bytes = [0u8; 4];
         let unit = match getrandom::fill(&mut bytes) {

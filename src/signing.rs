@@ -119,7 +119,10 @@ mod tests {
     }
 
     fn rule(op: &str) -> &'static [&'static str] {
-        by_id(op).and_then(|o| o.request_hash).map(|r| r.concat).unwrap()
+        by_id(op)
+            .and_then(|o| o.request_hash)
+            .map(|r| r.concat)
+            .unwrap()
     }
 
     fn hash(op: &str, fields: &[(&str, &str)]) -> String {
@@ -146,7 +149,10 @@ mod tests {
             "bcd7a838d7c9e193ffdb71a4ca990c7dd677fce813a8f6183096eb6c2a538cb0"
         );
         assert_eq!(
-            hash("get_search_parameters", &with(&[("orgid", "000018"), ("doctype", "HSCER")])),
+            hash(
+                "get_search_parameters",
+                &with(&[("orgid", "000018"), ("doctype", "HSCER")])
+            ),
             "beb766af6526898a007fdaf08fa99ea4cf469ad58a95e78430ee19c3591cc629"
         );
         assert_eq!(

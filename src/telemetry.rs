@@ -52,7 +52,11 @@ impl OperationSpan {
         }
     }
 
-    pub(crate) fn finish(&self, response: reqwest::Response, latency: Duration) -> reqwest::Response {
+    pub(crate) fn finish(
+        &self,
+        response: reqwest::Response,
+        latency: Duration,
+    ) -> reqwest::Response {
         #[cfg(feature = "tracing")]
         {
             let status = response.status().as_u16();

@@ -26,7 +26,10 @@ pub(crate) fn digits(field: &'static str, value: &str, len: RangeInclusive<usize
         } else {
             format!("{} to {} digits", len.start(), len.end())
         };
-        return Err(ValidationError::new(field, format!("must be {want}, got {}", value.len())));
+        return Err(ValidationError::new(
+            field,
+            format!("must be {want}, got {}", value.len()),
+        ));
     }
     Ok(())
 }
@@ -44,7 +47,10 @@ pub(crate) fn aadhaar(field: &'static str, value: &str) -> Result {
 /// A DigiLocker document type: 1 to 10 ASCII letters or digits (5 in practice).
 pub(crate) fn doctype(field: &'static str, value: &str) -> Result {
     if value.is_empty() || value.len() > 10 || !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(ValidationError::new(field, "must be a document type such as HSCER"));
+        return Err(ValidationError::new(
+            field,
+            "must be a document type such as HSCER",
+        ));
     }
     Ok(())
 }
@@ -55,7 +61,10 @@ pub(crate) fn ddmmyyyy(field: &'static str, value: &str) -> Result {
     let day: u32 = value[0..2].parse().unwrap_or(0);
     let month: u32 = value[2..4].parse().unwrap_or(0);
     if !(1..=31).contains(&day) || !(1..=12).contains(&month) {
-        return Err(ValidationError::new(field, "must be a date in DDMMYYYY form"));
+        return Err(ValidationError::new(
+            field,
+            "must be a date in DDMMYYYY form",
+        ));
     }
     Ok(())
 }
@@ -74,7 +83,10 @@ pub(crate) fn document_uri(field: &'static str, value: &str) -> Result {
         ));
     }
     if value.split('/').any(|seg| seg == ".." || seg == ".") {
-        return Err(ValidationError::new(field, "must not contain '.' or '..' path segments"));
+        return Err(ValidationError::new(
+            field,
+            "must not contain '.' or '..' path segments",
+        ));
     }
     Ok(())
 }
@@ -86,7 +98,10 @@ mod tests {
     #[test]
     fn checks() {
         assert!(mobile("mobile", "9999999999").is_ok());
-        assert_eq!(mobile("mobile", "99999a9999").unwrap_err().reason, "must contain only digits");
+        assert_eq!(
+            mobile("mobile", "99999a9999").unwrap_err().reason,
+            "must contain only digits"
+        );
         assert!(aadhaar("uid", "12345").is_err());
         assert!(ddmmyyyy("dob", "31121970").is_ok());
         assert!(ddmmyyyy("dob", "32131970").is_err());

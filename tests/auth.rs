@@ -6,7 +6,9 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{authorize, client_for, consent, sandbox_and_client, sandbox_with, sign_in, signed_in};
+use common::{
+    authorize, client_for, consent, sandbox_and_client, sandbox_with, sign_in, signed_in,
+};
 use digilocker_authpartner::auth::{
     Callback, InMemoryTokenStore, PendingAuthorization, PkceVerifier, TokenKind,
 };
@@ -28,7 +30,10 @@ async fn full_authorization_code_flow_with_pkce() {
     let callback = consent(&url).await;
     let tokens = client.exchange_code(&pending, &callback).await.unwrap();
     assert_eq!(tokens.token_type, "Bearer");
-    assert_eq!(tokens.digilockerid.as_deref(), Some(sb.test_user().digilockerid.as_str()));
+    assert_eq!(
+        tokens.digilockerid.as_deref(),
+        Some(sb.test_user().digilockerid.as_str())
+    );
     assert!(tokens.expires_at() > std::time::Instant::now());
 
     let me = client.get_user_details().send().await.unwrap().into_inner();
@@ -52,7 +57,10 @@ async fn wrong_verifier_is_rejected_by_the_server_with_a_typed_error() {
     stored["verifier"] = other.secret().expose_secret().into();
     let tampered: PendingAuthorization = serde_json::from_value(stored).unwrap();
 
-    let err = client.exchange_code(&tampered, &callback).await.unwrap_err();
+    let err = client
+        .exchange_code(&tampered, &callback)
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(400), "{err}");
     assert_eq!(err.code(), Some(&ErrorCode::InvalidGrant), "{err}");
     assert_eq!(err.operation(), Some("get_access_token"));
@@ -65,7 +73,10 @@ async fn state_mismatch_is_rejected_before_any_request() {
     let forged = callback.replace(pending.state(), "forged-state");
     sb.clear_requests();
     let err = client.exchange_code(&pending, &forged).await.unwrap_err();
-    assert!(matches!(err, Error::Auth(AuthError::StateMismatch)), "{err:?}");
+    assert!(
+        matches!(err, Error::Auth(AuthError::StateMismatch)),
+        "{err:?}"
+    );
     assert!(sb.requests().is_empty(), "nothing may reach the server");
 }
 
@@ -152,7 +163,9 @@ async fn concurrent_calls_near_expiry_refresh_once() {
         ..SandboxConfig::default()
     };
     let (sb, _) = sandbox_with(config).await;
-    let client = client_for(&sb, |b| b.refresh_before_expiry(Duration::from_millis(1500)));
+    let client = client_for(&sb, |b| {
+        b.refresh_before_expiry(Duration::from_millis(1500))
+    });
     sign_in(&client).await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     let calls = (0..8).map(|_| {
@@ -218,7 +231,9 @@ async fn device_code_flow() {
         .await
         .unwrap();
     assert!(code.expires_in > 0);
-    let wrong = client.complete_device_login(&code.device_code, "000000").await;
+    let wrong = client
+        .complete_device_login(&code.device_code, "000000")
+        .await;
     assert!(wrong.is_err());
     let code = client
         .start_device_login(digilocker_authpartner::auth::DeviceLogin::Mobile(
@@ -270,7 +285,12 @@ async fn secrets_never_appear_in_debug_display_or_errors() {
     let response = client.exchange_code(&pending, &callback).await.unwrap();
     let stored = client.stored_tokens().await.unwrap().unwrap();
     let access = stored.access_token.expose_secret().to_string();
-    let refresh = stored.refresh_token.as_ref().unwrap().expose_secret().to_string();
+    let refresh = stored
+        .refresh_token
+        .as_ref()
+        .unwrap()
+        .expose_secret()
+        .to_string();
     let secret = sb.client_secret().to_string();
     let code = Callback::parse(&callback).unwrap();
 

@@ -4,7 +4,9 @@
 mod common;
 
 use common::{sandbox_and_client, signed_in};
-use digilocker_authpartner::types::{PushUriRequestAction, SignupRequestConsent, SignupRequestGender};
+use digilocker_authpartner::types::{
+    PushUriRequestAction, SignupRequestConsent, SignupRequestGender,
+};
 use digilocker_authpartner::{Error, ErrorCode};
 use digilocker_sandbox::Fault;
 
@@ -12,7 +14,11 @@ use digilocker_sandbox::Fault;
 async fn form_meta_calls_are_signed_by_the_client() {
     let (sb, client) = sandbox_and_client().await;
     let issuers = client.list_issuers().send().await.unwrap().into_inner();
-    let cbse = issuers.issuers.iter().find(|i| i.orgid == "000018").unwrap();
+    let cbse = issuers
+        .issuers
+        .iter()
+        .find(|i| i.orgid == "000018")
+        .unwrap();
     assert_eq!(cbse.issuerid.as_deref(), Some("in.gov.cbse"));
 
     let docs = client
@@ -54,7 +60,10 @@ async fn multipart_meta_calls_are_signed_by_the_client() {
         .await
         .unwrap();
     assert_eq!(by_mobile.registered, "true");
-    assert_eq!(by_mobile.digilockerid.as_deref(), Some(user.digilockerid.as_str()));
+    assert_eq!(
+        by_mobile.digilockerid.as_deref(),
+        Some(user.digilockerid.as_str())
+    );
 
     let by_uid = client
         .verify_account()
@@ -70,7 +79,10 @@ async fn multipart_meta_calls_are_signed_by_the_client() {
     let multipart: Vec<_> = sb
         .requests()
         .into_iter()
-        .filter(|r| r.header("content-type").is_some_and(|c| c.starts_with("multipart/form-data")))
+        .filter(|r| {
+            r.header("content-type")
+                .is_some_and(|c| c.starts_with("multipart/form-data"))
+        })
         .collect();
     assert_eq!(multipart.len(), 3);
     assert!(multipart.iter().all(|r| r.status == 200));
@@ -95,9 +107,17 @@ async fn push_uri_adds_a_document_to_the_users_locker() {
         .send()
         .await
         .unwrap();
-    let issued = client.get_issued_documents().send().await.unwrap().into_inner();
+    let issued = client
+        .get_issued_documents()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert!(
-        issued.items.iter().any(|d| d.uri == "in.gov.sandboxstate-INCER-7700001"),
+        issued
+            .items
+            .iter()
+            .any(|d| d.uri == "in.gov.sandboxstate-INCER-7700001"),
         "{issued:?}"
     );
 }
@@ -115,12 +135,20 @@ async fn signup_and_otp_verification() {
                 .gender(SignupRequestGender::M)
                 .mobile("9999900077")
                 .consent(SignupRequestConsent::Y)
-                .verification(Some(digilocker_authpartner::types::SignupRequestVerification::Y))
+                .verification(Some(
+                    digilocker_authpartner::types::SignupRequestVerification::Y,
+                ))
         })
         .send()
         .await
         .unwrap();
-    assert!(started.mobile.as_deref().is_some_and(|m| m.ends_with("0077")), "{started:?}");
+    assert!(
+        started
+            .mobile
+            .as_deref()
+            .is_some_and(|m| m.ends_with("0077")),
+        "{started:?}"
+    );
     let tokens = client
         .verify_signup_otp()
         .body_map(|b| b.mobile("9999900077").otp(sb.signup_otp()))
@@ -135,7 +163,10 @@ async fn bad_multipart_input_is_rejected_before_the_network() {
     let (sb, client) = sandbox_and_client().await;
     let both = client
         .verify_account()
-        .body_map(|b| b.uid(Some("999999991234".into())).mobile(Some("9999900001".into())))
+        .body_map(|b| {
+            b.uid(Some("999999991234".into()))
+                .mobile(Some("9999900001".into()))
+        })
         .send()
         .await
         .unwrap_err();
@@ -185,6 +216,12 @@ async fn meta_errors_are_typed() {
         .into();
     assert_eq!(err.status(), Some(400), "{err}");
     assert_eq!(err.operation(), Some("list_doctypes"));
-    assert!(matches!(err.code(), Some(ErrorCode::InvalidParameter) | Some(ErrorCode::InvalidOrgid)), "{err}");
+    assert!(
+        matches!(
+            err.code(),
+            Some(ErrorCode::InvalidParameter) | Some(ErrorCode::InvalidOrgid)
+        ),
+        "{err}"
+    );
     drop(sb);
 }

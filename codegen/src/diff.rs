@@ -49,8 +49,8 @@ use serde_json::Value;
 
 use crate::generate::SECRET_BEARING_TYPES;
 use crate::surface::{
-    Field, Usage, additional_properties, enum_values, fields, parameters, request_body,
-    rust_type, schema_usage, signed_schemas, spec_operations, success_response,
+    Field, Usage, additional_properties, enum_values, fields, parameters, request_body, rust_type,
+    schema_usage, signed_schemas, spec_operations, success_response,
 };
 
 /// Whether a change can break users' code.
@@ -185,7 +185,12 @@ fn diff_operations(old: &Value, new: &Value, out: &mut Changes) {
             .collect()
     };
     let (old_ops, new_ops) = (index(old), index(new));
-    let id = |op: &Value| op.get("operationId").and_then(Value::as_str).unwrap_or("").to_string();
+    let id = |op: &Value| {
+        op.get("operationId")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     let subject = |path: &str, method: &str, op: &Value| format!("{method} {path} ({})", id(op));
     let mut keys: Vec<&(&str, String)> = old_ops.keys().chain(new_ops.keys()).collect();
     keys.sort();
@@ -207,11 +212,16 @@ fn diff_operations(old: &Value, new: &Value, out: &mut Changes) {
             ),
             (Some((old_item, old_op)), Some((new_item, new_op))) => {
                 let subj = subject(path, method, new_op);
-                let mut push = |impact, detail: String| out.push(impact, Scope::Operation, &subj, detail);
+                let mut push =
+                    |impact, detail: String| out.push(impact, Scope::Operation, &subj, detail);
                 if id(old_op) != id(new_op) {
                     push(
                         Impact::Breaking,
-                        format!("operationId changed: {} -> {} (the Rust method is renamed)", id(old_op), id(new_op)),
+                        format!(
+                            "operationId changed: {} -> {} (the Rust method is renamed)",
+                            id(old_op),
+                            id(new_op)
+                        ),
                     );
                 }
                 diff_parameters(old, old_item, old_op, new, new_item, new_op, &mut push);
@@ -228,7 +238,11 @@ fn diff_operations(old: &Value, new: &Value, out: &mut Changes) {
                         ),
                     ),
                 }
-                let deprecated = |op: &Value| op.get("deprecated").and_then(Value::as_bool).unwrap_or(false);
+                let deprecated = |op: &Value| {
+                    op.get("deprecated")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false)
+                };
                 match (deprecated(old_op), deprecated(new_op)) {
                     (false, true) => push(Impact::Additive, "deprecated".into()),
                     (true, false) => push(Impact::Additive, "no longer deprecated".into()),
@@ -267,7 +281,11 @@ fn diff_parameters(
     for (key, p) in &after {
         let Some(q) = before.get(key) else {
             push(
-                if p.required { Impact::Breaking } else { Impact::Additive },
+                if p.required {
+                    Impact::Breaking
+                } else {
+                    Impact::Additive
+                },
                 format!(
                     "{} parameter `{}` added ({}, {})",
                     p.location,
@@ -281,12 +299,19 @@ fn diff_parameters(
         if q.ty != p.ty {
             push(
                 Impact::Breaking,
-                format!("{} parameter `{}` type changed: {} -> {}", p.location, p.name, q.ty, p.ty),
+                format!(
+                    "{} parameter `{}` type changed: {} -> {}",
+                    p.location, p.name, q.ty, p.ty
+                ),
             );
         }
         if q.required != p.required {
             push(
-                if p.required { Impact::Breaking } else { Impact::Additive },
+                if p.required {
+                    Impact::Breaking
+                } else {
+                    Impact::Additive
+                },
                 format!(
                     "{} parameter `{}` now {} (was {})",
                     p.location,
@@ -299,24 +324,46 @@ fn diff_parameters(
     }
 }
 
-fn diff_body(old: &Value, old_op: &Value, new: &Value, new_op: &Value, push: &mut dyn FnMut(Impact, String)) {
+fn diff_body(
+    old: &Value,
+    old_op: &Value,
+    new: &Value,
+    new_op: &Value,
+    push: &mut dyn FnMut(Impact, String),
+) {
     match (request_body(old, old_op), request_body(new, new_op)) {
         (None, None) => {}
-        (Some(b), None) => push(Impact::Breaking, format!("request body removed (was {} {})", b.media_type, b.ty)),
-        (None, Some(b)) => push(Impact::Breaking, format!("request body added ({} {})", b.media_type, b.ty)),
+        (Some(b), None) => push(
+            Impact::Breaking,
+            format!("request body removed (was {} {})", b.media_type, b.ty),
+        ),
+        (None, Some(b)) => push(
+            Impact::Breaking,
+            format!("request body added ({} {})", b.media_type, b.ty),
+        ),
         (Some(a), Some(b)) => {
             if a.media_type != b.media_type {
                 push(
                     Impact::Breaking,
-                    format!("request body media type changed: {} -> {}", a.media_type, b.media_type),
+                    format!(
+                        "request body media type changed: {} -> {}",
+                        a.media_type, b.media_type
+                    ),
                 );
             }
             if a.ty != b.ty {
-                push(Impact::Breaking, format!("request body type changed: {} -> {}", a.ty, b.ty));
+                push(
+                    Impact::Breaking,
+                    format!("request body type changed: {} -> {}", a.ty, b.ty),
+                );
             }
             if a.required != b.required {
                 push(
-                    if b.required { Impact::Breaking } else { Impact::Additive },
+                    if b.required {
+                        Impact::Breaking
+                    } else {
+                        Impact::Additive
+                    },
                     format!(
                         "request body now {} (was {})",
                         required_word(b.required),
@@ -346,19 +393,30 @@ fn diff_types(old: &Value, new: &Value, out: &mut Changes) {
     names.dedup();
     for name in names {
         let subject = match SECRET_BEARING_TYPES.iter().find(|(n, _)| n == name) {
-            Some((_, rust)) => format!("{} (hand-written {rust}: adapt it)", name.to_upper_camel_case()),
+            Some((_, rust)) => format!(
+                "{} (hand-written {rust}: adapt it)",
+                name.to_upper_camel_case()
+            ),
             None => name.to_upper_camel_case(),
         };
         match (before.get(name), after.get(name)) {
-            (Some(_), None) => out.push(Impact::Breaking, Scope::Type, &subject, "type removed".into()),
-            (None, Some(_)) => out.push(Impact::Additive, Scope::Type, &subject, "type added".into()),
+            (Some(_), None) => out.push(
+                Impact::Breaking,
+                Scope::Type,
+                &subject,
+                "type removed".into(),
+            ),
+            (None, Some(_)) => {
+                out.push(Impact::Additive, Scope::Type, &subject, "type added".into())
+            }
             (Some(a), Some(b)) => {
                 let usage = usage_new
                     .get(name)
                     .or_else(|| usage_old.get(name))
                     .copied()
                     .unwrap_or_default();
-                let mut push = |impact, detail: String| out.push(impact, Scope::Type, &subject, detail);
+                let mut push =
+                    |impact, detail: String| out.push(impact, Scope::Type, &subject, detail);
                 diff_schema(
                     a,
                     b,
@@ -386,7 +444,10 @@ fn diff_schema(
     if !is_object(a) || !is_object(b) {
         let (ta, tb) = (rust_type(a), rust_type(b));
         if ta != tb {
-            push(enum_change_impact(a, b, in_request), format!("type changed: {ta} -> {tb}"));
+            push(
+                enum_change_impact(a, b, in_request),
+                format!("type changed: {ta} -> {tb}"),
+            );
         }
         return;
     }
@@ -400,15 +461,26 @@ fn diff_schema(
     let (fa, fb) = (index(a, signed_a), index(b, signed_b));
     for (path, f) in &fa {
         if !fb.contains_key(path) {
-            push(Impact::Breaking, format!("field `{path}` removed (was {})", f.rust_type()));
+            push(
+                Impact::Breaking,
+                format!("field `{path}` removed (was {})", f.rust_type()),
+            );
         }
     }
     for (path, f) in &fb {
         let Some(old) = fa.get(path) else {
-            let impact = if f.required && in_request { Impact::Breaking } else { Impact::Additive };
+            let impact = if f.required && in_request {
+                Impact::Breaking
+            } else {
+                Impact::Additive
+            };
             push(
                 impact,
-                format!("field `{path}` added ({}, {})", required_word(f.required), f.rust_type()),
+                format!(
+                    "field `{path}` added ({}, {})",
+                    required_word(f.required),
+                    f.rust_type()
+                ),
             );
             continue;
         };
@@ -417,7 +489,10 @@ fn diff_schema(
                 (Some(sa), Some(sb)) => enum_change_impact(sa, sb, in_request),
                 _ => Impact::Breaking,
             };
-            push(impact, format!("field `{path}` type changed: {} -> {}", old.ty, f.ty));
+            push(
+                impact,
+                format!("field `{path}` type changed: {} -> {}", old.ty, f.ty),
+            );
         }
         if old.required != f.required || old.nullable != f.nullable {
             push(
@@ -529,7 +604,11 @@ mod tests {
     #[test]
     fn operations_added_and_removed() {
         let mut new = base();
-        let send = new["paths"].as_object_mut().unwrap().remove("/send").unwrap();
+        let send = new["paths"]
+            .as_object_mut()
+            .unwrap()
+            .remove("/send")
+            .unwrap();
         new["paths"]["/send2"] = send;
         assert_eq!(
             lines(&diff(&base(), &new)),
@@ -543,10 +622,14 @@ mod tests {
     #[test]
     fn parameter_rules() {
         let mut new = base();
-        let params = new["paths"]["/user"]["get"]["parameters"].as_array_mut().unwrap();
+        let params = new["paths"]["/user"]["get"]["parameters"]
+            .as_array_mut()
+            .unwrap();
         params[0]["required"] = json!(false);
         params.push(json!({"in": "query", "name": "opt", "schema": {"type": "integer"}}));
-        params.push(json!({"in": "header", "name": "must", "required": true, "schema": {"type": "string"}}));
+        params.push(
+            json!({"in": "header", "name": "must", "required": true, "schema": {"type": "string"}}),
+        );
         assert_eq!(
             lines(&diff(&base(), &new)),
             [
@@ -578,8 +661,7 @@ mod tests {
         let mut new = base();
         new["paths"]["/user"]["get"]["operationId"] = json!("fetch_user");
         new["paths"]["/user"]["get"]["responses"]["200"] = json!({"description": "ok"});
-        new["paths"]["/send"]["post"]["requestBody"]["content"] =
-            json!({"application/x-www-form-urlencoded": {"schema": {"$ref": "#/components/schemas/SendRequest"}}});
+        new["paths"]["/send"]["post"]["requestBody"]["content"] = json!({"application/x-www-form-urlencoded": {"schema": {"$ref": "#/components/schemas/SendRequest"}}});
         let d = diff(&base(), &new);
         assert_eq!(
             lines(&d),
@@ -626,7 +708,10 @@ mod tests {
         user["properties"]["dob"] = json!({"type": "integer", "format": "int64"});
         user["required"] = json!([]);
         new["components"]["schemas"]["Extra"] = json!({"type": "string"});
-        new["components"]["schemas"].as_object_mut().unwrap().remove("SendRequest");
+        new["components"]["schemas"]
+            .as_object_mut()
+            .unwrap()
+            .remove("SendRequest");
         let d = diff(&base(), &new);
         assert_eq!(
             lines(&d),
@@ -642,15 +727,20 @@ mod tests {
             d.to_string().lines().next_back(),
             Some("4 breaking, 1 additive")
         );
-        assert!(d.to_string().starts_with("Types:\n  additive  Extra: type added\n"));
+        assert!(
+            d.to_string()
+                .starts_with("Types:\n  additive  Extra: type added\n")
+        );
     }
 
     #[test]
     fn signing_owned_fields_are_ignored() {
         let mut old = base();
-        old["paths"]["/send"]["post"]["x-digilocker-request-hash"] = json!({"field": "hmac", "concat": ["client_secret", "ts"]});
+        old["paths"]["/send"]["post"]["x-digilocker-request-hash"] =
+            json!({"field": "hmac", "concat": ["client_secret", "ts"]});
         let mut new = old.clone();
-        new["components"]["schemas"]["SendRequest"]["properties"]["hmac"] = json!({"type": "string"});
+        new["components"]["schemas"]["SendRequest"]["properties"]["hmac"] =
+            json!({"type": "string"});
         new["components"]["schemas"]["SendRequest"]["required"] = json!(["to", "hmac"]);
         assert!(diff(&old, &new).is_empty());
     }

@@ -32,9 +32,9 @@ pub enum PipelineError {
         /// The JSON pointer that was tested.
         pointer: String,
         /// The value the patch expects.
-        expected: serde_json::Value,
+        expected: Box<serde_json::Value>,
         /// The value upstream has now (`None` when the pointer no longer resolves).
-        actual: Option<serde_json::Value>,
+        actual: Option<Box<serde_json::Value>>,
     },
     /// A patch operation other than `test` failed to apply.
     ApplyFailed {
@@ -94,14 +94,19 @@ impl fmt::Display for PipelineError {
                     f,
                     "patches/{file}: test failed at {pointer}\n  expected: {}\n  upstream: {}\n  hint: if upstream fixed this defect, drop the patch (or its ops); otherwise adapt the patch to the new upstream value",
                     short(expected),
-                    actual.as_ref().map_or_else(|| "<absent>".to_string(), short),
+                    actual
+                        .as_deref()
+                        .map_or_else(|| "<absent>".to_string(), short),
                 )
             }
             Self::ApplyFailed {
                 file,
                 pointer,
                 reason,
-            } => write!(f, "patches/{file}: cannot apply operation at {pointer}: {reason}"),
+            } => write!(
+                f,
+                "patches/{file}: cannot apply operation at {pointer}: {reason}"
+            ),
             Self::OpenApi(reason) => write!(f, "patched spec is not valid OpenAPI 3.0: {reason}"),
             Self::TypeNameCollision {
                 name,

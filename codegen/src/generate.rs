@@ -67,10 +67,19 @@ fn isolate_failing_operation(view: &Value) -> Option<String> {
             single["paths"] = serde_json::json!({ path.clone(): only });
             let ok = parse_openapi(&single)
                 .ok()
-                .and_then(|o| std::panic::catch_unwind(|| Generator::new(&settings()).generate_tokens(&o).ok()).ok().flatten())
+                .and_then(|o| {
+                    std::panic::catch_unwind(|| {
+                        Generator::new(&settings()).generate_tokens(&o).ok()
+                    })
+                    .ok()
+                    .flatten()
+                })
                 .is_some();
             if !ok {
-                return op.get("operationId").and_then(Value::as_str).map(String::from);
+                return op
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .map(String::from);
             }
         }
     }

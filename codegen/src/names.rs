@@ -31,7 +31,10 @@ pub fn check_type_names(spec: &Value) -> Result<(), PipelineError> {
             }
         }
     };
-    if let Some(schemas) = spec.pointer("/components/schemas").and_then(Value::as_object) {
+    if let Some(schemas) = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
         for (name, schema) in schemas {
             let pointer = format!("#/components/schemas/{name}");
             claim(name.to_upper_camel_case(), pointer.clone(), schema)?;
@@ -40,19 +43,22 @@ pub fn check_type_names(spec: &Value) -> Result<(), PipelineError> {
     }
     if let Some(paths) = spec.get("paths").and_then(Value::as_object) {
         for (path, item) in paths {
-            let Some(item) = item.as_object() else { continue };
+            let Some(item) = item.as_object() else {
+                continue;
+            };
             for (method, op) in item {
-                let id = op.get("operationId").and_then(Value::as_str).unwrap_or(method);
+                let id = op
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .unwrap_or(method);
                 let at = format!("{} {path}", method.to_uppercase());
-                for (media_ptr, suffix) in [("/requestBody/content", "Body")] {
-                    inline_schemas(op, media_ptr, &mut |schema, mt| {
-                        claim(
-                            format!("{}{suffix}", id.to_upper_camel_case()),
-                            format!("{at} request body ({mt})"),
-                            schema,
-                        )
-                    })?;
-                }
+                inline_schemas(op, "/requestBody/content", &mut |schema, mt| {
+                    claim(
+                        format!("{}Body", id.to_upper_camel_case()),
+                        format!("{at} request body ({mt})"),
+                        schema,
+                    )
+                })?;
                 if let Some(responses) = op.get("responses").and_then(Value::as_object) {
                     for (status, _) in responses {
                         let media_ptr = format!("/responses/{status}/content");
@@ -84,10 +90,11 @@ fn inline_schemas(
             if !mt.contains("json") && !mt.contains("form") {
                 continue;
             }
-            if let Some(schema) = media.get("schema") {
-                if schema.get("$ref").is_none() && schema.get("type") == Some(&"object".into()) {
-                    f(schema, mt)?;
-                }
+            if let Some(schema) = media.get("schema")
+                && schema.get("$ref").is_none()
+                && schema.get("type") == Some(&"object".into())
+            {
+                f(schema, mt)?;
             }
         }
     }
@@ -99,10 +106,10 @@ fn walk_titles(v: &Value, at: &str, claim: &mut Claim<'_>) -> Result<(), Pipelin
         Value::Object(o) => {
             for (k, child) in o {
                 let here = format!("{at}/{k}");
-                if let Some(title) = child.get("title").and_then(Value::as_str) {
-                    if child.is_object() && (child.get("type").is_some() || child.get("properties").is_some()) {
-                        claim(title.to_upper_camel_case(), here.clone(), child)?;
-                    }
+                if let Some(title) = child.get("title").and_then(Value::as_str)
+                    && (child.get("type").is_some() || child.get("properties").is_some())
+                {
+                    claim(title.to_upper_camel_case(), here.clone(), child)?;
                 }
                 walk_titles(child, &here, claim)?;
             }

@@ -56,7 +56,9 @@ pub fn operations(spec: &Value) -> Vec<Operation> {
         return out;
     };
     for (path, item) in paths {
-        let Some(item) = item.as_object() else { continue };
+        let Some(item) = item.as_object() else {
+            continue;
+        };
         for (method, op) in item {
             let Some(id) = op.get("operationId").and_then(Value::as_str) else {
                 continue;
@@ -72,11 +74,19 @@ pub fn operations(spec: &Value) -> Vec<Operation> {
                     let concat = h
                         .get("concat")
                         .and_then(Value::as_array)
-                        .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(Value::as_str)
+                                .map(String::from)
+                                .collect()
+                        })
                         .unwrap_or_default();
                     (field.to_string(), concat)
                 }),
-                deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+                deprecated: op
+                    .get("deprecated")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
             });
         }
     }
@@ -105,7 +115,10 @@ fn body_of(op: &Value) -> BodyKind {
     if is_multipart(op) {
         return BodyKind::Multipart;
     }
-    let Some(content) = op.pointer("/requestBody/content").and_then(Value::as_object) else {
+    let Some(content) = op
+        .pointer("/requestBody/content")
+        .and_then(Value::as_object)
+    else {
         return BodyKind::None;
     };
     match content.keys().next().map(String::as_str) {
@@ -128,7 +141,11 @@ pub fn render_operations_table(ops: &[Operation]) -> String {
         let hash = match &op.request_hash {
             Some((field, concat)) => format!(
                 "Some(RequestHash {{ field: {field:?}, concat: &[{}] }})",
-                concat.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", ")
+                concat
+                    .iter()
+                    .map(|c| format!("{c:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             None => "None".into(),
         };

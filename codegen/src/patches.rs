@@ -74,14 +74,15 @@ pub fn apply_patches(doc: &mut Value, patches: &[Patch]) -> Result<(), PipelineE
             let pointer = err.path.to_string();
             let failing = patch.patch.0.get(err.operation);
             return Err(match (&err.kind, failing) {
-                (json_patch::PatchErrorKind::TestFailed, Some(json_patch::PatchOperation::Test(t))) => {
-                    PipelineError::TestFailed {
-                        file: patch.file.clone(),
-                        pointer,
-                        expected: t.value.clone(),
-                        actual: doc.pointer(&t.path.to_string()).cloned(),
-                    }
-                }
+                (
+                    json_patch::PatchErrorKind::TestFailed,
+                    Some(json_patch::PatchOperation::Test(t)),
+                ) => PipelineError::TestFailed {
+                    file: patch.file.clone(),
+                    pointer,
+                    expected: Box::new(t.value.clone()),
+                    actual: doc.pointer(&t.path.to_string()).cloned().map(Box::new),
+                },
                 (kind, _) => PipelineError::ApplyFailed {
                     file: patch.file.clone(),
                     pointer,

@@ -186,8 +186,14 @@ fn overlay_method(imp: &syn::ItemImpl, f: &syn::ImplItemFn) -> OverlayMethod {
     file.items = vec![syn::Item::Impl(bare)];
     let printed = prettyplease::unparse(&file);
     let lines: Vec<&str> = printed.lines().collect();
-    let start = lines.iter().position(|l| l.ends_with('{')).map_or(0, |i| i + 1);
-    let end = lines.iter().rposition(|l| l.trim() == "}").unwrap_or(lines.len());
+    let start = lines
+        .iter()
+        .position(|l| l.ends_with('{'))
+        .map_or(0, |i| i + 1);
+    let end = lines
+        .iter()
+        .rposition(|l| l.trim() == "}")
+        .unwrap_or(lines.len());
     let joined = lines[start.min(end)..end]
         .iter()
         .map(|l| l.trim())
@@ -295,10 +301,14 @@ fn ref_name(v: &Value) -> Option<String> {
 }
 
 fn string_enum(schema: &Value) -> Option<Vec<String>> {
-    schema
-        .get("enum")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), |s| format!("{s:?}"))).collect())
+    schema.get("enum").and_then(Value::as_array).map(|a| {
+        a.iter()
+            .map(|v| {
+                v.as_str()
+                    .map_or_else(|| v.to_string(), |s| format!("{s:?}"))
+            })
+            .collect()
+    })
 }
 
 /// The enum values of a schema, when it is an enum.
@@ -359,11 +369,18 @@ fn base_type(schema: &Value) -> String {
             _ => "i64",
         }
         .to_string(),
-        Some("number") => if format == Some("float") { "f32" } else { "f64" }.to_string(),
+        Some("number") => if format == Some("float") {
+            "f32"
+        } else {
+            "f64"
+        }
+        .to_string(),
         Some("boolean") => "bool".to_string(),
         Some("array") => format!(
             "Vec<{}>",
-            schema.get("items").map_or_else(|| "Value".to_string(), rust_type)
+            schema
+                .get("items")
+                .map_or_else(|| "Value".to_string(), rust_type)
         ),
         _ if schema.get("properties").is_some() => "object".to_string(),
         Some("object") | None => match schema.get("additionalProperties") {
@@ -402,12 +419,17 @@ fn push_fields(schema: &Value, prefix: &str, signing_owned: bool, out: &mut Vec<
             ty: base_type(prop),
             required: required.contains(name.as_str()),
             nullable: prop.get("nullable").and_then(Value::as_bool) == Some(true),
-            signing_owned: signing_owned && prefix.is_empty() && SIGNING_OWNED_FIELDS.contains(&name.as_str()),
+            signing_owned: signing_owned
+                && prefix.is_empty()
+                && SIGNING_OWNED_FIELDS.contains(&name.as_str()),
         });
         if ref_name(prop).is_none() {
             if prop.get("properties").is_some() {
                 push_fields(prop, &format!("{path}."), false, out);
-            } else if let Some(items) = prop.get("items").filter(|i| i.get("properties").is_some() && ref_name(i).is_none()) {
+            } else if let Some(items) = prop
+                .get("items")
+                .filter(|i| i.get("properties").is_some() && ref_name(i).is_none())
+            {
                 push_fields(items, &format!("{path}[]."), false, out);
             }
         }
@@ -427,13 +449,29 @@ pub(crate) fn additional_properties(schema: &Value) -> Option<String> {
 /// The parameters of an operation (path-item and operation level), sorted by location and name.
 pub(crate) fn parameters(spec: &Value, item: &Value, op: &Value) -> Vec<Param> {
     let mut by_key: BTreeMap<(String, String), Param> = BTreeMap::new();
-    for list in [item.get("parameters"), op.get("parameters")].into_iter().flatten() {
+    for list in [item.get("parameters"), op.get("parameters")]
+        .into_iter()
+        .flatten()
+    {
         for p in list.as_array().into_iter().flatten() {
             let p = resolve(spec, p);
-            let location = p.get("in").and_then(Value::as_str).unwrap_or("?").to_string();
-            let name = p.get("name").and_then(Value::as_str).unwrap_or("?").to_string();
-            let ty = p.get("schema").map_or_else(|| "String".to_string(), rust_type);
-            let required = p.get("required").and_then(Value::as_bool).unwrap_or(location == "path");
+            let location = p
+                .get("in")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_string();
+            let name = p
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_string();
+            let ty = p
+                .get("schema")
+                .map_or_else(|| "String".to_string(), rust_type);
+            let required = p
+                .get("required")
+                .and_then(Value::as_bool)
+                .unwrap_or(location == "path");
             by_key.insert(
                 (location.clone(), name.clone()),
                 Param {
@@ -450,7 +488,9 @@ pub(crate) fn parameters(spec: &Value, item: &Value, op: &Value) -> Vec<Param> {
 
 fn media_type_rust(media_type: &str, media: &Value) -> String {
     if media_type.contains("json") || media_type.contains("form") {
-        media.get("schema").map_or_else(|| "Value".to_string(), rust_type)
+        media
+            .get("schema")
+            .map_or_else(|| "Value".to_string(), rust_type)
     } else {
         "ByteStream".to_string()
     }
@@ -463,11 +503,16 @@ pub(crate) fn request_body(spec: &Value, op: &Value) -> Option<Body> {
     Some(Body {
         media_type: media_type.clone(),
         ty: if media_type.contains("json") || media_type.contains("form") {
-            media.get("schema").map_or_else(|| "Value".to_string(), rust_type)
+            media
+                .get("schema")
+                .map_or_else(|| "Value".to_string(), rust_type)
         } else {
             "bytes".to_string()
         },
-        required: body.get("required").and_then(Value::as_bool).unwrap_or(false),
+        required: body
+            .get("required")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     })
 }
 
@@ -484,7 +529,10 @@ pub(crate) fn success_response(spec: &Value, op: &Value) -> Option<(String, Stri
         .or_else(|| statuses.iter().find(|s| s.starts_with('3')))?;
     let response = resolve(spec, &responses[status.as_str()]);
     let content = response.get("content").and_then(Value::as_object);
-    let media_types: Vec<String> = content.into_iter().flat_map(|c| c.keys().cloned()).collect();
+    let media_types: Vec<String> = content
+        .into_iter()
+        .flat_map(|c| c.keys().cloned())
+        .collect();
     let ty = match content.and_then(|c| c.iter().next()) {
         Some((mt, media)) => media_type_rust(mt, media),
         None => "()".to_string(),
@@ -495,12 +543,21 @@ pub(crate) fn success_response(spec: &Value, op: &Value) -> Option<(String, Stri
 /// The error (4xx/5xx/default) responses grouped by Rust-ish type.
 fn error_responses(spec: &Value, op: &Value) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (status, response) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
+    for (status, response) in op
+        .get("responses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         if status.starts_with('2') || status.starts_with('3') {
             continue;
         }
         let response = resolve(spec, response);
-        let ty = match response.get("content").and_then(Value::as_object).and_then(|c| c.iter().next()) {
+        let ty = match response
+            .get("content")
+            .and_then(Value::as_object)
+            .and_then(|c| c.iter().next())
+        {
             Some((mt, media)) => media_type_rust(mt, media),
             None => "()".to_string(),
         };
@@ -514,9 +571,16 @@ fn error_responses(spec: &Value, op: &Value) -> BTreeMap<String, Vec<String>> {
 
 /// Every `(path, method, path item, operation)` of a spec.
 pub(crate) fn spec_operations(spec: &Value) -> Vec<(&str, &str, &Value, &Value)> {
-    const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+    const METHODS: [&str; 8] = [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
     let mut out = Vec::new();
-    for (path, item) in spec.get("paths").and_then(Value::as_object).into_iter().flatten() {
+    for (path, item) in spec
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         for (method, op) in item.as_object().into_iter().flatten() {
             if METHODS.contains(&method.as_str()) {
                 out.push((path.as_str(), method.as_str(), item, op));
@@ -542,11 +606,22 @@ pub(crate) fn schema_usage(spec: &Value) -> BTreeMap<String, Usage> {
     for (_, _, item, op) in spec_operations(spec) {
         let mut request = Vec::new();
         let mut response = Vec::new();
-        collect_refs(spec, op.get("requestBody").unwrap_or(&Value::Null), &mut request);
-        for list in [item.get("parameters"), op.get("parameters")].into_iter().flatten() {
+        collect_refs(
+            spec,
+            op.get("requestBody").unwrap_or(&Value::Null),
+            &mut request,
+        );
+        for list in [item.get("parameters"), op.get("parameters")]
+            .into_iter()
+            .flatten()
+        {
             collect_refs(spec, list, &mut request);
         }
-        collect_refs(spec, op.get("responses").unwrap_or(&Value::Null), &mut response);
+        collect_refs(
+            spec,
+            op.get("responses").unwrap_or(&Value::Null),
+            &mut response,
+        );
         for name in request {
             usage.entry(name).or_default().request = true;
         }
@@ -613,18 +688,32 @@ pub fn render_surface(spec: &Value, overlay: &[OverlayMethod]) -> String {
             .collect();
         if is_multipart(op) {
             if serving.is_empty() {
-                let _ = writeln!(s, "  rust: (no overlay method yet; multipart is not generated)");
+                let _ = writeln!(
+                    s,
+                    "  rust: (no overlay method yet; multipart is not generated)"
+                );
             }
             for m in &serving {
-                let _ = writeln!(s, "  rust: Client::{}()  (overlay; multipart is not generated)", m.name);
+                let _ = writeln!(
+                    s,
+                    "  rust: Client::{}()  (overlay; multipart is not generated)",
+                    m.name
+                );
             }
         } else {
-            let _ = writeln!(s, "  rust: Client::{}()  (generated builder)", id.to_snake_case());
+            let _ = writeln!(
+                s,
+                "  rust: Client::{}()  (generated builder)",
+                id.to_snake_case()
+            );
             for m in &serving {
                 let _ = writeln!(s, "  overlay: Client::{}()", m.name);
             }
         }
-        if let Some(rt) = runtime.iter().find(|o| o.method == method_uc && o.path == *path) {
+        if let Some(rt) = runtime
+            .iter()
+            .find(|o| o.method == method_uc && o.path == *path)
+        {
             let _ = writeln!(s, "  auth: {}", auth_line(rt.auth));
             if let Some((field, concat)) = &rt.request_hash {
                 let _ = writeln!(s, "  signed: {field} = sha256({})", concat.join(" + "));
@@ -680,7 +769,11 @@ pub fn render_surface(spec: &Value, overlay: &[OverlayMethod]) -> String {
     let _ = writeln!(s, "\n## Types ({})", schemas.len());
     for (name, schema) in schemas {
         let rust_name = name.to_upper_camel_case();
-        let _ = write!(s, "\n{rust_name} [{}]", usage.get(name.as_str()).copied().unwrap_or_default());
+        let _ = write!(
+            s,
+            "\n{rust_name} [{}]",
+            usage.get(name.as_str()).copied().unwrap_or_default()
+        );
         if let Some((_, replacement)) = SECRET_BEARING_TYPES.iter().find(|(n, _)| n == name) {
             let _ = write!(s, " (generated as hand-written {replacement})");
         }
@@ -703,7 +796,11 @@ pub fn render_surface(spec: &Value, overlay: &[OverlayMethod]) -> String {
         }
     }
 
-    let _ = writeln!(s, "\n## Overlay: hand-written public methods on Client ({})", overlay.len());
+    let _ = writeln!(
+        s,
+        "\n## Overlay: hand-written public methods on Client ({})",
+        overlay.len()
+    );
     if overlay.is_empty() {
         let _ = writeln!(s, "\n(none yet)");
     }
@@ -761,20 +858,37 @@ mod tests {
             methods[0].signature,
             "pub async fn verify_account<'a>(&self, uid: impl AsRef<str> + 'a, mobile: Option<&str>) -> Result<types::VerifyAccountResponse, Error> where Self: Sized"
         );
-        assert_eq!(methods[0].serves, [("POST".to_string(), "/account/2/verify".to_string())]);
-        assert_eq!(methods[1].signature, "#[cfg(feature = \"x\")] pub fn nested(&self) -> u8");
+        assert_eq!(
+            methods[0].serves,
+            [("POST".to_string(), "/account/2/verify".to_string())]
+        );
+        assert_eq!(
+            methods[1].signature,
+            "#[cfg(feature = \"x\")] pub fn nested(&self) -> u8"
+        );
     }
 
     #[test]
     fn renders_types_rust_ish() {
         assert_eq!(rust_type(&json!({"type": "string"})), "String");
-        assert_eq!(rust_type(&json!({"type": "string", "nullable": true})), "Option<String>");
-        assert_eq!(rust_type(&json!({"type": "integer", "format": "int64"})), "i64");
         assert_eq!(
-            rust_type(&json!({"type": "array", "items": {"$ref": "#/components/schemas/issuer_item"}})),
+            rust_type(&json!({"type": "string", "nullable": true})),
+            "Option<String>"
+        );
+        assert_eq!(
+            rust_type(&json!({"type": "integer", "format": "int64"})),
+            "i64"
+        );
+        assert_eq!(
+            rust_type(
+                &json!({"type": "array", "items": {"$ref": "#/components/schemas/issuer_item"}})
+            ),
             "Vec<IssuerItem>"
         );
-        assert_eq!(rust_type(&json!({"type": "string", "enum": ["Y", "N"]})), "enum(\"Y\" | \"N\")");
+        assert_eq!(
+            rust_type(&json!({"type": "string", "enum": ["Y", "N"]})),
+            "enum(\"Y\" | \"N\")"
+        );
         assert_eq!(
             rust_type(&json!({"type": "object", "additionalProperties": {"type": "string"}})),
             "Map<String, String>"
@@ -829,7 +943,10 @@ mod tests {
         assert!(text.contains(
             "GET /x/{id}\n  operationId: get_x\n  rust: Client::get_x()  (generated builder)\n  auth: none\n  param path id: String (required)\n  param query q: i32 (optional)\n  body: none\n  response 200: X (application/json)\n  errors: ErrorResponse (4XX)\n"
         ), "{text}");
-        assert!(text.contains("\nX [response]\n  n: String (required)\n"), "{text}");
+        assert!(
+            text.contains("\nX [response]\n  n: String (required)\n"),
+            "{text}"
+        );
         assert!(text.contains("(none yet)"));
     }
 }

@@ -18,12 +18,14 @@ pub fn generation_view(spec: &Value) -> Value {
     let mut signed_schemas = Vec::new();
     if let Some(paths) = view.get_mut("paths").and_then(Value::as_object_mut) {
         for item in paths.values_mut() {
-            let Some(item) = item.as_object_mut() else { continue };
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
             for op in item.values_mut() {
-                if op.get("x-digilocker-request-hash").is_some() {
-                    if let Some(name) = body_schema_name(op) {
-                        signed_schemas.push(name);
-                    }
+                if op.get("x-digilocker-request-hash").is_some()
+                    && let Some(name) = body_schema_name(op)
+                {
+                    signed_schemas.push(name);
                 }
             }
             item.retain(|_, op| !is_multipart(op));
@@ -40,7 +42,8 @@ pub fn generation_view(spec: &Value) -> Value {
 
 /// Whether an operation's request body is `multipart/form-data`.
 pub(crate) fn is_multipart(op: &Value) -> bool {
-    op.pointer("/requestBody/content/multipart~1form-data").is_some()
+    op.pointer("/requestBody/content/multipart~1form-data")
+        .is_some()
 }
 
 /// The component name an operation's request body references, if any.
@@ -65,11 +68,14 @@ fn strip_signing_fields(schema: &mut Value) {
         }
     }
     if let Some(req) = schema.get_mut("required").and_then(Value::as_array_mut) {
-        req.retain(|v| v.as_str().is_none_or(|s| !SIGNING_OWNED_FIELDS.contains(&s)));
-        if req.is_empty() {
-            if let Some(obj) = schema.as_object_mut() {
-                obj.remove("required");
-            }
+        req.retain(|v| {
+            v.as_str()
+                .is_none_or(|s| !SIGNING_OWNED_FIELDS.contains(&s))
+        });
+        if req.is_empty()
+            && let Some(obj) = schema.as_object_mut()
+        {
+            obj.remove("required");
         }
     }
 }

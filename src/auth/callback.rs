@@ -67,6 +67,9 @@ impl PendingAuthorization {
             }
             .into());
         }
-        callback.code.clone().ok_or_else(|| AuthError::MissingCode.into())
+        callback
+            .code
+            .clone()
+            .ok_or_else(|| AuthError::MissingCode.into())
     }
 }

@@ -68,7 +68,10 @@ impl Client {
         Ok(tokens)
     }
 
-    pub(crate) async fn refresh_with(&self, refresh_token: SecretString) -> Result<TokenResponse, Error> {
+    pub(crate) async fn refresh_with(
+        &self,
+        refresh_token: SecretString,
+    ) -> Result<TokenResponse, Error> {
         let mut req = TokenRequest::new(GrantType::RefreshToken);
         req.refresh_token = Some(refresh_token);
         self.with_credentials(&mut req);
@@ -110,7 +113,10 @@ impl Client {
     #[deprecated(
         note = "removed from the Requester API Spec in v1.12; kept because the OpenAPI spec still has it"
     )]
-    pub async fn start_device_login(&self, login: DeviceLogin) -> Result<DeviceCodeResponse, Error> {
+    pub async fn start_device_login(
+        &self,
+        login: DeviceLogin,
+    ) -> Result<DeviceCodeResponse, Error> {
         let (dl_mobile, dl_username) = match login {
             DeviceLogin::Mobile(m) => {
                 crate::validate::mobile("dl_mobile", &m)?;

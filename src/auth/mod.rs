@@ -27,6 +27,6 @@ pub use authorize::{AuthorizeUrlBuilder, PendingAuthorization, Purpose};
 pub use callback::Callback;
 pub use flow::{DeviceLogin, TokenKind};
 pub use pkce::{PkceChallenge, PkceVerifier};
-pub use store::{InMemoryTokenStore, StoreError, StoreFuture, StoredTokens, TokenStore};
 pub(crate) use store::TokenSlot;
+pub use store::{InMemoryTokenStore, StoreError, StoreFuture, StoredTokens, TokenStore};
 pub use wire::{GrantType, RevokeRequest, SignupResponse, TokenRequest, TokenResponse};

@@ -76,7 +76,10 @@ mod tests {
     #[test]
     fn rfc7636_appendix_b() {
         let v = PkceVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap();
-        assert_eq!(v.challenge().as_str(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(
+            v.challenge().as_str(),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
     }
 
     #[test]
@@ -90,7 +93,10 @@ mod tests {
 
     #[test]
     fn rejects_bad_verifiers() {
-        assert_eq!(PkceVerifier::new("short").unwrap_err().field, "code_verifier");
+        assert_eq!(
+            PkceVerifier::new("short").unwrap_err().field,
+            "code_verifier"
+        );
         assert!(PkceVerifier::new("a".repeat(129)).is_err());
         assert!(PkceVerifier::new(format!("{}+", "a".repeat(43))).is_err());
         assert!(PkceVerifier::new("a".repeat(128)).is_ok());

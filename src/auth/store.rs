@@ -110,7 +110,11 @@ fn store_err(e: StoreError) -> Error {
 }
 
 fn same(a: &SecretString, b: &SecretString) -> bool {
-    bool::from(a.expose_secret().as_bytes().ct_eq(b.expose_secret().as_bytes()))
+    bool::from(
+        a.expose_secret()
+            .as_bytes()
+            .ct_eq(b.expose_secret().as_bytes()),
+    )
 }
 
 impl TokenSlot {
@@ -143,7 +147,8 @@ impl TokenSlot {
         if !tokens.expires_within(skew) {
             return Ok(tokens.access_token);
         }
-        self.refresh_replacing(client, &tokens.access_token, skew).await
+        self.refresh_replacing(client, &tokens.access_token, skew)
+            .await
     }
 
     /// Refreshes unless another task already replaced `stale` while this one
@@ -161,12 +166,14 @@ impl TokenSlot {
         }
         let refresh_token = current.refresh_token.ok_or(AuthError::NoRefreshToken)?;
         // Boxed: the refresh itself runs through the transport's hooks.
-        let response = Box::pin(client.refresh_with(refresh_token)).await.map_err(|e| {
-            Error::Auth(AuthError::RefreshFailed {
-                status: e.status(),
-                code: e.code().cloned(),
-            })
-        })?;
+        let response = Box::pin(client.refresh_with(refresh_token))
+            .await
+            .map_err(|e| {
+                Error::Auth(AuthError::RefreshFailed {
+                    status: e.status(),
+                    code: e.code().cloned(),
+                })
+            })?;
         self.save(StoredTokens::from(&response)).await?;
         Ok(response.access_token)
     }

@@ -24,7 +24,10 @@ pub(crate) enum HookFailure {
 pub(crate) enum AuthErrorRepr {
     NoToken,
     NoRefreshToken,
-    RefreshFailed { status: Option<u16>, code: Option<String> },
+    RefreshFailed {
+        status: Option<u16>,
+        code: Option<String>,
+    },
     Store(String),
 }
 
@@ -82,7 +85,11 @@ impl HookFailure {
 /// produced, so map them back onto the known set instead of leaking memory.
 fn leak_field(field: &str) -> &'static str {
     const KNOWN: &[&str] = &["request", "body", "uri", "url", "consent"];
-    KNOWN.iter().copied().find(|k| *k == field).unwrap_or("request")
+    KNOWN
+        .iter()
+        .copied()
+        .find(|k| *k == field)
+        .unwrap_or("request")
 }
 
 fn operation_from_headers(headers: &reqwest::header::HeaderMap) -> Option<&'static str> {
@@ -163,9 +170,9 @@ fn from_untyped(e: progenitor_client::Error<()>) -> Error {
     use progenitor_client::Error as P;
     match e {
         P::InvalidRequest(reason) => Error::Validation(ValidationError::new("request", reason)),
-        P::CommunicationError(source) | P::ResponseBodyError(source) | P::InvalidUpgrade(source) => {
-            from_reqwest(source, None)
-        }
+        P::CommunicationError(source)
+        | P::ResponseBodyError(source)
+        | P::InvalidUpgrade(source) => from_reqwest(source, None),
         P::ErrorResponse(rv) => Error::Api {
             status: rv.status().as_u16(),
             code: ErrorCode::Other(String::new()),

@@ -33,10 +33,19 @@ mod tests {
 
     #[test]
     fn loopback_only() {
-        for ok in ["https://api.example", "http://127.0.0.1:8080/public", "http://[::1]:1/", "http://localhost:3000"] {
+        for ok in [
+            "https://api.example",
+            "http://127.0.0.1:8080/public",
+            "http://[::1]:1/",
+            "http://localhost:3000",
+        ] {
             assert!(check_url(&Url::parse(ok).unwrap()).is_ok(), "{ok}");
         }
-        for bad in ["http://api.digitallocker.gov.in/public", "http://10.0.0.1/", "ftp://127.0.0.1/"] {
+        for bad in [
+            "http://api.digitallocker.gov.in/public",
+            "http://10.0.0.1/",
+            "ftp://127.0.0.1/",
+        ] {
             assert!(check_url(&Url::parse(bad).unwrap()).is_err(), "{bad}");
         }
     }

@@ -28,7 +28,11 @@ pub(crate) fn set_bearer(request: &mut reqwest::Request, token: &SecretString) {
 pub(crate) fn set_basic(request: &mut reqwest::Request, client: &Client) {
     use base64::Engine as _;
     let config = client.config();
-    let raw = format!("{}:{}", config.client_id, config.client_secret.expose_secret());
+    let raw = format!(
+        "{}:{}",
+        config.client_id,
+        config.client_secret.expose_secret()
+    );
     let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
     if let Ok(mut value) = HeaderValue::from_str(&format!("Basic {encoded}")) {
         value.set_sensitive(true);
@@ -96,7 +100,11 @@ where
                     refreshed = true;
                     if let Some(stale) = sent_bearer {
                         let skew = client.config().refresh_skew;
-                        if let Ok(fresh) = client.tokens().refresh_replacing(client, &stale, skew).await {
+                        if let Ok(fresh) = client
+                            .tokens()
+                            .refresh_replacing(client, &stale, skew)
+                            .await
+                        {
                             bearer_override = Some(fresh);
                             last = Some(Ok(response));
                             continue;
@@ -186,7 +194,8 @@ pub(crate) async fn authenticate(
         }
         Auth::ClientBasic => {
             let basic_always = op.id == "revoke_token";
-            if basic_always || client.config().credentials_in == crate::client::CredentialsIn::Basic {
+            if basic_always || client.config().credentials_in == crate::client::CredentialsIn::Basic
+            {
                 set_basic(request, client);
             }
         }

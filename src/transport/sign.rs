@@ -8,7 +8,11 @@ use crate::signing::{request_hash, timestamp_now};
 
 /// Appends `clientid`, `ts` (now) and the hash field to `fields`, per the
 /// operation's rule. Absent optional fields hash as empty strings.
-pub(crate) fn signed_fields(client: &Client, op: &OperationSpec, fields: &mut Vec<(String, String)>) {
+pub(crate) fn signed_fields(
+    client: &Client,
+    op: &OperationSpec,
+    fields: &mut Vec<(String, String)>,
+) {
     let Some(rule) = op.request_hash else { return };
     fields.retain(|(k, _)| k != "clientid" && k != "ts" && k != rule.field);
     fields.push(("clientid".into(), client.config().client_id.clone()));
@@ -31,7 +35,10 @@ pub(crate) fn sign_form_body(client: &Client, op: &OperationSpec, request: &mut 
     if op.request_hash.is_none() {
         return;
     }
-    let body = request.body().and_then(|b| b.as_bytes()).unwrap_or_default();
+    let body = request
+        .body()
+        .and_then(|b| b.as_bytes())
+        .unwrap_or_default();
     let mut fields: Vec<(String, String)> = url::form_urlencoded::parse(body)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();

@@ -21,7 +21,9 @@ pub async fn sandbox_with(config: SandboxConfig) -> (Sandbox, Client) {
 /// A client for `sb`, with extra builder settings.
 pub fn client_for(
     sb: &Sandbox,
-    configure: impl FnOnce(digilocker_authpartner::ClientBuilder) -> digilocker_authpartner::ClientBuilder,
+    configure: impl FnOnce(
+        digilocker_authpartner::ClientBuilder,
+    ) -> digilocker_authpartner::ClientBuilder,
 ) -> Client {
     configure(
         Client::builder(sb.client_id(), sb.client_secret())
@@ -38,7 +40,11 @@ pub async fn consent(url: &url::Url) -> String {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("browser");
-    let response = browser.get(url.as_str()).send().await.expect("authorize answers");
+    let response = browser
+        .get(url.as_str())
+        .send()
+        .await
+        .expect("authorize answers");
     assert_eq!(response.status().as_u16(), 302, "authorize redirects");
     response
         .headers()
