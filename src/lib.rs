@@ -36,5 +36,10 @@ mod generated {
 }
 
 pub use client::{ClientBuilder, Environment};
+
+/// The README's examples, compiled as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 pub use error::{AuthError, Error, ErrorCode, IntegrityFailure, ValidationError};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, types};
