@@ -32,12 +32,13 @@ impl ClientHooks<ClientState> for Client {
         let Some(op) = operations::by_id(info.operation_id) else {
             return self.http().execute(request).await;
         };
-        let mut base = Some(request);
-        transport::execute(self, op, || {
-            let mut next = match base.as_ref().and_then(reqwest::Request::try_clone) {
-                Some(copy) => copy,
-                None => base.take()?,
-            };
+        // Keep an unsigned copy to re-sign each retry with a fresh `ts`;
+        // streamed bodies cannot be copied and are sent once.
+        let base = request.try_clone();
+        let mut first = request;
+        transport::sign_form_body(self, op, &mut first);
+        transport::execute(self, op, first, || {
+            let mut next = base.as_ref()?.try_clone()?;
             transport::sign_form_body(self, op, &mut next);
             Some(next)
         })

@@ -113,18 +113,19 @@ async fn send_multipart<R: DeserializeOwned>(
     let url = url::Url::parse(&format!("{}{}", client.base_url(), op.path))
         .map_err(|e| Error::Config(format!("invalid URL: {e}")))?;
     transport::guard::check_url(&url)?;
-    let response = transport::execute(client, op, || {
+    // Each attempt gets a new form with a fresh `ts` and hash.
+    let build = || {
         let mut signed = fields.clone();
         transport::signed_fields(client, op, &mut signed);
         let form = signed
             .into_iter()
-            .fold(reqwest::multipart::Form::new(), |form, (k, v)| {
-                form.text(k, v)
-            });
-        client.http().post(url.clone()).multipart(form).build().ok()
-    })
-    .await
-    .map_err(|e| from_reqwest(e, Some(op.id)))?;
+            .fold(reqwest::multipart::Form::new(), |form, (k, v)| form.text(k, v));
+        client.http().post(url.clone()).multipart(form).build()
+    };
+    let first = build().map_err(|e| from_reqwest(e, Some(op.id)))?;
+    let response = transport::execute(client, op, first, || build().ok())
+        .await
+        .map_err(|e| from_reqwest(e, Some(op.id)))?;
     decode(op, response).await
 }
 

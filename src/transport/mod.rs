@@ -62,12 +62,14 @@ fn retryable(op: &OperationSpec, request: Option<&reqwest::Request>) -> bool {
     op.is_idempotent()
 }
 
-/// Sends one operation. `next_request` produces each attempt's request (a
-/// fresh `ts` and hash for signed operations); it returns `None` when no
-/// further attempt can be built (a streamed body).
+/// Sends one operation. `first` is the first attempt's request;
+/// `next_request` builds each further attempt's (with a fresh `ts` and hash
+/// for signed operations) and returns `None` when no further attempt can be
+/// built (a streamed body).
 pub(crate) async fn execute<F>(
     client: &Client,
     op: &'static OperationSpec,
+    first: reqwest::Request,
     mut next_request: F,
 ) -> reqwest::Result<reqwest::Response>
 where
@@ -79,11 +81,8 @@ where
     let mut bearer_override: Option<SecretString> = None;
     let mut refreshed = false;
     let mut attempt = 0u32;
-    let mut last: Option<reqwest::Result<reqwest::Response>> = None;
+    let mut request = first;
     loop {
-        let Some(mut request) = next_request() else {
-            break;
-        };
         attempt += 1;
         if let Some(token) = &bearer_override {
             set_bearer(&mut request, token);
@@ -93,63 +92,56 @@ where
         let result = span.attempt(attempt, client.http().execute(request)).await;
         let elapsed = started.elapsed();
         let another = may_retry && policy.allows_another(attempt, elapsed);
-        match result {
+        // The outcome handed back if no further attempt can be built.
+        let outcome: reqwest::Result<reqwest::Response> = match result {
             Ok(response) => {
                 let status = response.status().as_u16();
                 if status == 401 && op.auth == Auth::Bearer && !refreshed {
                     refreshed = true;
-                    if let Some(stale) = sent_bearer {
-                        let skew = client.config().refresh_skew;
-                        if let Ok(fresh) = client
-                            .tokens()
-                            .refresh_replacing(client, &stale, skew)
-                            .await
-                        {
-                            bearer_override = Some(fresh);
-                            last = Some(Ok(response));
-                            continue;
-                        }
+                    let skew = client.config().refresh_skew;
+                    let fresh = match sent_bearer {
+                        Some(stale) => client.tokens().refresh_replacing(client, &stale, skew).await.ok(),
+                        None => None,
+                    };
+                    match fresh {
+                        Some(token) => bearer_override = Some(token),
+                        None => return Ok(span.finish(tag(response, op), elapsed)),
                     }
-                }
-                if another && matches!(status, 502..=504) {
+                    Ok(response)
+                } else if another && matches!(status, 502..=504) {
                     tokio::time::sleep(policy.backoff(attempt)).await;
-                    last = Some(Ok(response));
-                    continue;
-                }
-                if another && matches!(status, 500 | 530) {
+                    Ok(response)
+                } else if another && matches!(status, 500 | 530) {
                     let (response, transient) = inspect_error_code(response).await;
-                    if transient {
-                        tokio::time::sleep(policy.backoff(attempt)).await;
-                        last = Some(Ok(response));
-                        continue;
+                    if !transient {
+                        return Ok(span.finish(tag(response, op), started.elapsed()));
                     }
-                    return Ok(span.finish(tag(response, op), started.elapsed()));
+                    tokio::time::sleep(policy.backoff(attempt)).await;
+                    Ok(response)
+                } else {
+                    return Ok(span.finish(tag(response, op), elapsed));
                 }
-                return Ok(span.finish(tag(response, op), elapsed));
             }
             Err(err) => {
-                if another && err.is_connect() {
-                    tokio::time::sleep(policy.backoff(attempt)).await;
-                    last = Some(Err(err));
-                    continue;
+                if !(another && err.is_connect()) {
+                    span.failed(&err, elapsed);
+                    return Err(err);
                 }
-                span.failed(&err, elapsed);
-                return Err(err);
+                tokio::time::sleep(policy.backoff(attempt)).await;
+                Err(err)
+            }
+        };
+        match next_request() {
+            Some(next) => request = next,
+            // A streamed body cannot be sent again: hand back what we have.
+            None => {
+                return match outcome {
+                    Ok(response) => Ok(span.finish(tag(response, op), started.elapsed())),
+                    Err(err) => Err(err),
+                };
             }
         }
     }
-    // No further request could be built: hand back the last outcome.
-    match last {
-        Some(Ok(response)) => Ok(span.finish(tag(response, op), started.elapsed())),
-        Some(Err(err)) => Err(err),
-        None => unreachable_request(client).await,
-    }
-}
-
-/// The first attempt always has a request; this only satisfies the types
-/// without panicking: it yields a builder error from reqwest itself.
-async fn unreachable_request(client: &Client) -> reqwest::Result<reqwest::Response> {
-    client.http().get("http://[invalid").send().await
 }
 
 /// Tags a response with its operation id for the error mapping.
