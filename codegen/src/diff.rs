@@ -393,10 +393,7 @@ fn diff_types(old: &Value, new: &Value, out: &mut Changes) {
     names.dedup();
     for name in names {
         let subject = match SECRET_BEARING_TYPES.iter().find(|(n, _)| n == name) {
-            Some((_, rust)) => format!(
-                "{} (hand-written {rust}: adapt it)",
-                name.to_upper_camel_case()
-            ),
+            Some((_, rust)) => format!("{} [hand-written {rust}]", name.to_upper_camel_case()),
             None => name.to_upper_camel_case(),
         };
         match (before.get(name), after.get(name)) {

@@ -104,10 +104,11 @@ fn collect_methods(items: &[syn::Item], out: &mut Vec<OverlayMethod>) {
         match item {
             syn::Item::Impl(imp) if !is_cfg_test(&imp.attrs) && is_inherent_client_impl(imp) => {
                 for it in &imp.items {
-                    if let syn::ImplItem::Fn(f) = it {
-                        if matches!(f.vis, syn::Visibility::Public(_)) && !is_cfg_test(&f.attrs) {
-                            out.push(overlay_method(imp, f));
-                        }
+                    if let syn::ImplItem::Fn(f) = it
+                        && matches!(f.vis, syn::Visibility::Public(_))
+                        && !is_cfg_test(&f.attrs)
+                    {
+                        out.push(overlay_method(imp, f));
                     }
                 }
             }
@@ -137,17 +138,15 @@ fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
 fn doc_text(attrs: &[syn::Attribute]) -> String {
     let mut doc = String::new();
     for attr in attrs {
-        if let syn::Meta::NameValue(nv) = &attr.meta {
-            if nv.path.is_ident("doc") {
-                if let syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(s),
-                    ..
-                }) = &nv.value
-                {
-                    doc.push_str(&s.value());
-                    doc.push('\n');
-                }
-            }
+        if let syn::Meta::NameValue(nv) = &attr.meta
+            && nv.path.is_ident("doc")
+            && let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) = &nv.value
+        {
+            doc.push_str(&s.value());
+            doc.push('\n');
         }
     }
     doc
@@ -159,12 +158,13 @@ fn served_operations(doc: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for span in doc.split('`').skip(1).step_by(2) {
         let mut parts = span.split_whitespace();
-        if let (Some(method), Some(path), None) = (parts.next(), parts.next(), parts.next()) {
-            if METHODS.contains(&method) && path.starts_with('/') {
-                let op = (method.to_string(), path.to_string());
-                if !out.contains(&op) {
-                    out.push(op);
-                }
+        if let (Some(method), Some(path), None) = (parts.next(), parts.next(), parts.next())
+            && METHODS.contains(&method)
+            && path.starts_with('/')
+        {
+            let op = (method.to_string(), path.to_string());
+            if !out.contains(&op) {
+                out.push(op);
             }
         }
     }
@@ -212,7 +212,15 @@ fn one_line_signature(joined: &str) -> String {
     if let Some(stripped) = s.strip_suffix("{}") {
         s = stripped.trim_end().to_string();
     }
-    for (from, to) in [("( ", "("), (", )", ")"), ("< ", "<"), (", >", ">")] {
+    for (from, to) in [
+        ("( ", "("),
+        (", )", ")"),
+        (" )", ")"),
+        ("< ", "<"),
+        (", >", ">"),
+        ("[ ", "["),
+        (" ]", "]"),
+    ] {
         s = s.replace(from, to);
     }
     s.trim_end_matches(',').trim_end().to_string()
@@ -714,7 +722,11 @@ pub fn render_surface(spec: &Value, overlay: &[OverlayMethod]) -> String {
             .iter()
             .find(|o| o.method == method_uc && o.path == *path)
         {
-            let _ = writeln!(s, "  auth: {}", auth_line(rt.auth));
+            let auth = match (rt.auth, &rt.request_hash) {
+                (Auth::None, Some(_)) => "signed request (no auth header)",
+                (auth, _) => auth_line(auth),
+            };
+            let _ = writeln!(s, "  auth: {auth}");
             if let Some((field, concat)) = &rt.request_hash {
                 let _ = writeln!(s, "  signed: {field} = sha256({})", concat.join(" + "));
             }
@@ -775,7 +787,7 @@ pub fn render_surface(spec: &Value, overlay: &[OverlayMethod]) -> String {
             usage.get(name.as_str()).copied().unwrap_or_default()
         );
         if let Some((_, replacement)) = SECRET_BEARING_TYPES.iter().find(|(n, _)| n == name) {
-            let _ = write!(s, " (generated as hand-written {replacement})");
+            let _ = write!(s, " (replaced by hand-written {replacement})");
         }
         s.push('\n');
         if schema.get("properties").is_none() {

@@ -90,7 +90,7 @@ pub struct AuthorizeUrlBuilder<'a> {
 }
 
 impl Client {
-    /// Starts an authorization-code + PKCE flow.
+    /// Starts an authorization-code + PKCE flow: the URL of the consent page (`GET /oauth2/1/authorize`).
     ///
     /// ```
     /// # let client = digilocker_authpartner::Client::builder("id", "secret")

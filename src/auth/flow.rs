@@ -36,7 +36,7 @@ impl Client {
         }
     }
 
-    /// Completes the authorization-code flow: checks the callback against
+    /// Completes the authorization-code flow (`POST /oauth2/1/token`): checks the callback against
     /// `pending` (state, error), exchanges the code with the PKCE verifier,
     /// and stores the tokens. `callback` is the redirect URL or its query.
     ///
@@ -57,7 +57,7 @@ impl Client {
         Ok(tokens)
     }
 
-    /// Refreshes the access token now with the stored refresh token, and
+    /// Refreshes the access token now (`POST /oauth2/1/token`) with the stored refresh token, and
     /// stores the new tokens. Calls that need a token refresh on their own
     /// shortly before expiry (and once after a 401), so this is rarely needed.
     pub async fn refresh(&self) -> Result<TokenResponse, Error> {
@@ -78,7 +78,7 @@ impl Client {
         Ok(self.get_access_token().body(req).send().await?.into_inner())
     }
 
-    /// Revokes a stored token and forgets the session's tokens.
+    /// Revokes a stored token (`POST /oauth2/1/revoke`) and forgets the session's tokens.
     pub async fn revoke(&self, kind: TokenKind) -> Result<(), Error> {
         let stored = self.tokens().load().await?.ok_or(AuthError::NoToken)?;
         let (token, hint) = match kind {
@@ -108,7 +108,7 @@ impl Client {
         self.tokens().load().await
     }
 
-    /// Starts the limited-input-device flow: DigiLocker sends an OTP to the
+    /// Starts the limited-input-device flow (`POST /oauth2/1/code`): DigiLocker sends an OTP to the
     /// user and returns a device code.
     #[deprecated(
         note = "removed from the Requester API Spec in v1.12; kept because the OpenAPI spec still has it"
@@ -136,7 +136,7 @@ impl Client {
         Ok(self.get_device_code().body(body).send().await?.into_inner())
     }
 
-    /// Completes the device flow with the device code and the user's OTP,
+    /// Completes the device flow (`POST /oauth2/1/token`) with the device code and the user's OTP,
     /// and stores the tokens.
     #[deprecated(
         note = "removed from the Requester API Spec in v1.12; kept because the OpenAPI spec still has it"

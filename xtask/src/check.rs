@@ -41,7 +41,12 @@ impl Report {
         println!("skip  {name}: {}", message.as_ref());
     }
 
-    fn check<T>(&mut self, name: &str, result: Result<T>, ok: impl FnOnce(&T) -> String) -> Option<T> {
+    fn check<T>(
+        &mut self,
+        name: &str,
+        result: Result<T>,
+        ok: impl FnOnce(&T) -> String,
+    ) -> Option<T> {
         match result {
             Ok(v) => {
                 self.ok(name, ok(&v));
@@ -61,23 +66,50 @@ pub fn run(root: &Path) -> Result {
     let mut report = Report::default();
 
     let patch_count = load_patches(&layout.patches).map(|p| p.len()).unwrap_or(0);
-    let spec = report.check("patches", patched_spec(&layout).map_err(Failure::from), |_| {
-        format!("all {patch_count} patch files apply")
-    });
+    let spec = report.check(
+        "patches",
+        patched_spec(&layout).map_err(Failure::from),
+        |_| format!("all {patch_count} patch files apply"),
+    );
     if let Some(spec) = &spec {
         let view = generation_view(spec);
-        report.check("type names", check_type_names(&view).map_err(Failure::from), |_| {
-            "no two schemas share a Rust type name".into()
-        });
-        report.check("openapiv3", parse_openapi(spec).map_err(Failure::from), |api| {
-            let operations: usize = api.paths.paths.values().filter_map(|p| p.as_item()).map(|i| i.iter().count()).sum();
-            format!("the patched spec parses (OpenAPI {}, {operations} operations)", api.openapi)
-        });
-        report.check("generation", generate(spec, &view).map_err(Failure::from), |code| {
-            format!("progenitor generated the client ({} lines)", code.client.lines().count())
-        });
+        report.check(
+            "type names",
+            check_type_names(&view).map_err(Failure::from),
+            |_| "no two schemas share a Rust type name".into(),
+        );
+        report.check(
+            "openapiv3",
+            parse_openapi(spec).map_err(Failure::from),
+            |api| {
+                let operations: usize = api
+                    .paths
+                    .paths
+                    .values()
+                    .filter_map(|p| p.as_item())
+                    .map(|i| i.iter().count())
+                    .sum();
+                format!(
+                    "the patched spec parses (OpenAPI {}, {operations} operations)",
+                    api.openapi
+                )
+            },
+        );
+        report.check(
+            "generation",
+            generate(spec, &view).map_err(Failure::from),
+            |code| {
+                format!(
+                    "progenitor generated the client ({} lines)",
+                    code.client.lines().count()
+                )
+            },
+        );
     } else {
-        report.skip("type names, openapiv3, generation, lint", "need the patched spec");
+        report.skip(
+            "type names, openapiv3, generation, lint",
+            "need the patched spec",
+        );
     }
 
     report.check("provenance", check_provenance(root, &layout), |_| {
@@ -86,7 +118,10 @@ pub fn run(root: &Path) -> Result {
 
     let pending = snapshots::pending(root);
     if pending.is_empty() {
-        report.ok("snapshots", "none pending (*.snap.new, *.pending-snap) under tests/");
+        report.ok(
+            "snapshots",
+            "none pending (*.snap.new, *.pending-snap) under tests/",
+        );
     } else {
         let mut message = format!(
             "{} pending snapshot file(s); run `cargo insta review` (or delete them):",
@@ -104,9 +139,15 @@ pub fn run(root: &Path) -> Result {
 
     let total = report.ok + report.failed + report.skipped;
     if report.failed > 0 {
-        return Err(Failure(format!("check failed: {} of {total} checks failed", report.failed)));
+        return Err(Failure(format!(
+            "check failed: {} of {total} checks failed",
+            report.failed
+        )));
     }
-    println!("check passed ({} ok, {} skipped)", report.ok, report.skipped);
+    println!(
+        "check passed ({} ok, {} skipped)",
+        report.ok, report.skipped
+    );
     Ok(())
 }
 
@@ -134,7 +175,9 @@ fn lint_all(root: &Path, spec: &serde_json::Value, report: &mut Report) -> Resul
     ] {
         match result {
             Err(e) => report.fail(name, e.0),
-            Ok(Outcome::Skipped(why)) => report.skip(name, format!("lint skipped (not a failure): {why}")),
+            Ok(Outcome::Skipped(why)) => {
+                report.skip(name, format!("lint skipped (not a failure): {why}"))
+            }
             Ok(Outcome::Ran(f)) => {
                 let mut message = format!(
                     "{} error{}, {} warning{}",
@@ -147,7 +190,13 @@ fn lint_all(root: &Path, spec: &serde_json::Value, report: &mut Report) -> Resul
                     let rules: Vec<String> = f
                         .warning_rules
                         .iter()
-                        .map(|(rule, n)| if *n == 1 { rule.clone() } else { format!("{rule} ×{n}") })
+                        .map(|(rule, n)| {
+                            if *n == 1 {
+                                rule.clone()
+                            } else {
+                                format!("{rule} ×{n}")
+                            }
+                        })
                         .collect();
                     let _ = write!(message, " ({})", rules.join(", "));
                 }

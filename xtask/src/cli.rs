@@ -9,7 +9,13 @@ use clap::{Parser, Subcommand};
 /// Updating the spec: `update-spec <FILE|URL>`, then `cargo insta review` and
 /// `api-diff`, then commit. See xtask/README.md, "Updating the spec".
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask", bin_name = "cargo xtask", version, about, long_about)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    version,
+    about,
+    long_about
+)]
 pub struct Cli {
     /// Repository root to work on (default: this workspace's root).
     #[arg(long, global = true, value_name = "DIR")]

@@ -27,8 +27,16 @@ fn git(root: &Path, args: &[&str]) -> Result<Vec<u8>> {
 
 /// The patched spec of revision `rev`: its `spec/` file with its `patches/`.
 pub fn patched_spec_at(root: &Path, rev: &str) -> Result<Value> {
-    git(root, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
-        .map_err(|_| Failure(format!("`{rev}` is not a commit of {}", root.display())))?;
+    git(
+        root,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ],
+    )
+    .map_err(|_| Failure(format!("`{rev}` is not a commit of {}", root.display())))?;
     let tmp = tempfile::tempdir().map_err(|e| Failure(format!("cannot create a temp dir: {e}")))?;
     let layout = Layout::at(tmp.path());
     let spec_dir = tmp.path().join("spec");
@@ -38,7 +46,10 @@ pub fn patched_spec_at(root: &Path, rev: &str) -> Result<Value> {
     std::fs::write(&layout.spec, spec).map_err(Failure::io(&layout.spec))?;
     let listing = git(root, &["ls-tree", "--name-only", rev, "--", "patches/"])?;
     for path in String::from_utf8_lossy(&listing).lines() {
-        if let Some(name) = path.strip_prefix("patches/").filter(|n| n.ends_with(".json")) {
+        if let Some(name) = path
+            .strip_prefix("patches/")
+            .filter(|n| n.ends_with(".json"))
+        {
             let bytes = git(root, &["show", &format!("{rev}:{path}")])?;
             let dest = layout.patches.join(name);
             std::fs::write(&dest, bytes).map_err(Failure::io(&dest))?;

@@ -90,7 +90,12 @@ pub fn redocly(root: &Path, spec: &Path) -> Result<Outcome> {
         .args(["--format", "json"]);
     let report = run_json(cmd, "redocly")?;
     let mut findings = Findings::default();
-    for problem in report.get("problems").and_then(Value::as_array).into_iter().flatten() {
+    for problem in report
+        .get("problems")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let rule = problem.get("ruleId").and_then(Value::as_str).unwrap_or("?");
         match problem.get("severity").and_then(Value::as_str) {
             Some("error") => {
@@ -100,7 +105,9 @@ pub fn redocly(root: &Path, spec: &Path) -> Result<Outcome> {
                     .and_then(Value::as_str)
                     .unwrap_or("");
                 let message = problem.get("message").and_then(Value::as_str).unwrap_or("");
-                findings.error_lines.push(format!("{rule} at {at}: {message}"));
+                findings
+                    .error_lines
+                    .push(format!("{rule} at {at}: {message}"));
             }
             Some("warn") => {
                 findings.warnings += 1;
@@ -137,7 +144,9 @@ pub fn spectral(root: &Path, spec: &Path) -> Result<Outcome> {
                     .map(|p| p.as_str().map_or_else(|| p.to_string(), String::from))
                     .collect();
                 let message = problem.get("message").and_then(Value::as_str).unwrap_or("");
-                findings.error_lines.push(format!("{rule} at {}: {message}", at.join(".")));
+                findings
+                    .error_lines
+                    .push(format!("{rule} at {}: {message}", at.join(".")));
             }
             Some(1) => {
                 findings.warnings += 1;

@@ -29,10 +29,18 @@ pub fn today() -> String {
 pub fn rows(text: &str) -> Vec<(String, String)> {
     text.lines()
         .filter_map(|line| {
-            let cells: Vec<&str> = line.trim().strip_prefix('|')?.strip_suffix('|')?.split('|').collect();
-            let [field, value] = cells[..] else { return None };
+            let cells: Vec<&str> = line
+                .trim()
+                .strip_prefix('|')?
+                .strip_suffix('|')?
+                .split('|')
+                .collect();
+            let [field, value] = cells[..] else {
+                return None;
+            };
             let (field, value) = (field.trim(), value.trim().trim_matches('`'));
-            (field != "field" && !field.starts_with("---")).then(|| (field.to_string(), value.to_string()))
+            (field != "field" && !field.starts_with("---"))
+                .then(|| (field.to_string(), value.to_string()))
         })
         .collect()
 }
@@ -77,16 +85,22 @@ pub fn render(record: &Record<'_>, previous: Option<&str>) -> String {
     if same_source {
         kept = previous_rows
             .into_iter()
-            .filter(|(f, _)| !["file", "source", "format", "sha256", "vendored"].contains(&f.as_str()))
+            .filter(|(f, _)| {
+                !["file", "source", "format", "sha256", "vendored"].contains(&f.as_str())
+            })
             .collect();
     }
     for (field, value) in &kept {
         table.push((field.as_str(), value.clone()));
     }
-    table.push(("format", format!("{} input, stored as 2-space canonical JSON", record.format)));
+    table.push((
+        "format",
+        format!("{} input, stored as 2-space canonical JSON", record.format),
+    ));
     table.push(("sha256", format!("`{}`", record.sha256)));
     table.push(("vendored", record.date.to_string()));
-    let mut text = String::from("# Provenance of the vendored spec\n\n| field | value |\n|---|---|\n");
+    let mut text =
+        String::from("# Provenance of the vendored spec\n\n| field | value |\n|---|---|\n");
     for (field, value) in table {
         text.push_str(&format!("| {field} | {value} |\n"));
     }
@@ -125,7 +139,13 @@ mod tests {
         assert!(r.contains(&("originally".into(), "API Setu".into())));
         assert!(r.contains(&("sha256".into(), "def".into())));
         assert!(r.contains(&("vendored".into(), "2026-02-02".into())));
-        let other = render(&Record { source: "https://x", ..record }, Some(CURRENT));
+        let other = render(
+            &Record {
+                source: "https://x",
+                ..record
+            },
+            Some(CURRENT),
+        );
         assert!(!other.contains("originally"));
     }
 

@@ -18,7 +18,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         return;
     };
     for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if path.is_dir() {
             walk(&path, out);
         } else if name.ends_with(".snap.new") || name.ends_with(".pending-snap") {
@@ -31,7 +34,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 /// `.snap.new` files (accepted later with `cargo insta review`).
 pub fn write_pending(root: &Path) -> Result<Vec<PathBuf>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    println!("updating snapshots: cargo test --test api_surface (INSTA_UPDATE=new INSTA_FORCE_PASS=1)");
+    println!(
+        "updating snapshots: cargo test --test api_surface (INSTA_UPDATE=new INSTA_FORCE_PASS=1)"
+    );
     let output = Command::new(cargo)
         .current_dir(root)
         .args(["test", "--quiet", "--test", "api_surface"])

@@ -33,7 +33,15 @@ pub struct Options {
 fn read_input(input: &str) -> Result<Vec<u8>> {
     if input.starts_with("http://") || input.starts_with("https://") {
         let output = Command::new("curl")
-            .args(["--fail", "--silent", "--show-error", "--location", "--max-time", "120", input])
+            .args([
+                "--fail",
+                "--silent",
+                "--show-error",
+                "--location",
+                "--max-time",
+                "120",
+                input,
+            ])
             .output()
             .map_err(|e| Failure(format!("cannot run curl to fetch {input}: {e}")))?;
         if !output.status.success() {
@@ -50,7 +58,10 @@ fn read_input(input: &str) -> Result<Vec<u8>> {
 }
 
 /// Applies every patch one by one, skipping failures, to report them all.
-fn apply_all(doc: &mut Value, patches_dir: &Path) -> std::result::Result<usize, Vec<PipelineError>> {
+fn apply_all(
+    doc: &mut Value,
+    patches_dir: &Path,
+) -> std::result::Result<usize, Vec<PipelineError>> {
     let patches = load_patches(patches_dir).map_err(|e| vec![e])?;
     let mut failures = Vec::new();
     for patch in &patches {
@@ -58,7 +69,11 @@ fn apply_all(doc: &mut Value, patches_dir: &Path) -> std::result::Result<usize, 
             failures.push(e);
         }
     }
-    if failures.is_empty() { Ok(patches.len()) } else { Err(failures) }
+    if failures.is_empty() {
+        Ok(patches.len())
+    } else {
+        Err(failures)
+    }
 }
 
 /// Replaces `dest` with `contents` atomically, keeping its permissions.
@@ -71,7 +86,8 @@ fn replace_file(dest: &Path, contents: &[u8]) -> Result {
             .set_permissions(meta.permissions())
             .map_err(Failure::io(dest))?;
     }
-    tmp.persist(dest).map_err(|e| Failure(format!("{}: {}", dest.display(), e.error)))?;
+    tmp.persist(dest)
+        .map_err(|e| Failure(format!("{}: {}", dest.display(), e.error)))?;
     Ok(())
 }
 
@@ -83,19 +99,27 @@ pub fn run(root: &Path, options: &Options) -> Result {
     let canonical = canonical_json(&upstream);
     let current = std::fs::read(&layout.spec).map_err(Failure::io(&layout.spec))?;
     if current == canonical.as_bytes() {
-        println!("spec/{SPEC_FILE} already is this upstream (sha256 {}); nothing to do", provenance::sha256_hex(&current));
+        println!(
+            "spec/{SPEC_FILE} already is this upstream (sha256 {}); nothing to do",
+            provenance::sha256_hex(&current)
+        );
         return Ok(());
     }
     let old_patched = patched_spec(&layout);
 
     // 1. Work on a temporary copy of spec/.
-    let work = tempfile::tempdir().map_err(|e| Failure(format!("cannot create a temp dir: {e}")))?;
+    let work =
+        tempfile::tempdir().map_err(|e| Failure(format!("cannot create a temp dir: {e}")))?;
     let tmp_spec: PathBuf = work.path().join(SPEC_FILE);
     std::fs::write(&tmp_spec, &canonical).map_err(Failure::io(&tmp_spec))?;
     println!(
         "read {} ({}, {} bytes), stored as canonical JSON ({} bytes)",
         options.input,
-        if format == Format::Json { "JSON" } else { "YAML" },
+        if format == Format::Json {
+            "JSON"
+        } else {
+            "YAML"
+        },
         bytes.len(),
         canonical.len()
     );
@@ -105,7 +129,15 @@ pub fn run(root: &Path, options: &Options) -> Result {
     let count = match apply_all(&mut patched, &layout.patches) {
         Ok(n) => n,
         Err(failures) => {
-            println!("\n{} patch problem(s) with the new upstream:", failures.len());
+            println!(
+                "\n{} patch problem(s) with the new upstream:",
+                failures.len()
+            );
+            if failures.len() > 1 {
+                println!(
+                    "(a patch that fails is skipped, so problems after the first may follow from it)"
+                );
+            }
             for f in &failures {
                 println!("\n{f}");
             }
@@ -125,7 +157,10 @@ pub fn run(root: &Path, options: &Options) -> Result {
     let view = generation_view(&patched);
     check_type_names(&view).map_err(|e| Failure(format!("{e}\n{untouched}")))?;
     let code = generate(&patched, &view).map_err(|e| Failure(format!("{e}\n{untouched}")))?;
-    println!("generated the client ({} lines)", code.client.lines().count());
+    println!(
+        "generated the client ({} lines)",
+        code.client.lines().count()
+    );
 
     // 4. Move into place.
     let sha256 = provenance::sha256_hex(canonical.as_bytes());
@@ -134,7 +169,11 @@ pub fn run(root: &Path, options: &Options) -> Result {
     let record = provenance::Record {
         file: SPEC_FILE,
         source: options.source.as_deref().unwrap_or(&options.input),
-        format: if format == Format::Json { "JSON" } else { "YAML" },
+        format: if format == Format::Json {
+            "JSON"
+        } else {
+            "YAML"
+        },
         sha256: &sha256,
         date: &provenance::today(),
     };
@@ -169,6 +208,8 @@ pub fn run(root: &Path, options: &Options) -> Result {
         Err(e) => println!("(skipped: the previous patched spec did not build: {e})"),
     }
     snapshot_result?;
-    println!("\nNext: `cargo insta review` to accept the snapshot changes, `cargo xtask check`, then commit.");
+    println!(
+        "\nNext: `cargo insta review` to accept the snapshot changes, `cargo xtask check`, then commit."
+    );
     Ok(())
 }
