@@ -18,11 +18,14 @@ mod error;
 mod hooks;
 pub mod multipart;
 mod operations;
+mod pull;
 pub mod retry;
 pub mod signing;
 mod telemetry;
+pub mod transfer;
 mod transport;
 mod validate;
+pub mod xml;
 
 #[allow(
     missing_docs,
@@ -43,3 +46,4 @@ pub use client::{ClientBuilder, Environment};
 pub struct ReadmeDoctests;
 pub use error::{AuthError, Error, ErrorCode, IntegrityFailure, ValidationError};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, types};
+pub use pull::Consent;

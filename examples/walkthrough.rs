@@ -1,0 +1,563 @@
+//! The whole partner journey through the public API: consent with PKCE,
+//! user details, documents, upload, pull, the signed meta APIs, sign-up, the
+//! device flow, refresh and revoke.
+//!
+//! ```text
+//! cargo run --example walkthrough
+//! ```
+//!
+//! By default it starts the embedded sandbox on 127.0.0.1. With
+//! `DIGILOCKER_BASE_URL`, `DIGILOCKER_CLIENT_ID`, `DIGILOCKER_CLIENT_SECRET`
+//! and `DIGILOCKER_REDIRECT_URI` set, it talks to that server instead and asks
+//! you to paste the callback URL after consenting in a browser; steps that
+//! need the sandbox's test data (OTPs) are skipped there.
+//! `RUST_LOG=debug` shows one tracing span per operation.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::io::BufRead as _;
+
+use digilocker_authpartner::auth::InMemoryTokenStore;
+use digilocker_authpartner::auth::{DeviceLogin, TokenKind};
+use digilocker_authpartner::types::{
+    PushUriRequestAction, SignupRequestConsent, SignupRequestGender, SignupRequestVerification,
+};
+use digilocker_authpartner::{Client, ClientInfo as _, Consent, Error};
+use digilocker_sandbox::Sandbox;
+
+/// Test data the sandbox knows; absent against a real server.
+struct SandboxData {
+    mobile: String,
+    uid: String,
+    digilockerid: String,
+    device_otp: String,
+    signup_otp: String,
+}
+
+/// Counts and prints one line per call.
+#[derive(Default)]
+struct Log {
+    ok: usize,
+    failed: usize,
+}
+
+impl Log {
+    async fn step<T, F>(&mut self, op: &str, method: &str, path: &str, call: F) -> Option<T>
+    where
+        F: Future<Output = Result<(u16, String, T), Error>>,
+    {
+        match call.await {
+            Ok((status, summary, value)) => {
+                self.ok += 1;
+                println!("  ok    {op:<34} {method:<4} {path:<32} {status}  {summary}");
+                Some(value)
+            }
+            Err(err) => {
+                self.failed += 1;
+                let status = err.status().map_or("---".to_string(), |s| s.to_string());
+                println!("  FAIL  {op:<34} {method:<4} {path:<32} {status}  {err}");
+                None
+            }
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    init_tracing();
+    let (sandbox, client, data) = connect().await?;
+    let mut log = Log::default();
+    println!("DigiLocker walkthrough against {}\n", client.baseurl());
+
+    // 1. Consent with PKCE, then the code exchange.
+    let (url, pending) = client.authorize_url().build()?;
+    let callback = log
+        .step("authorize (consent)", "GET", "/oauth2/1/authorize", async {
+            let callback = consent(&url, sandbox.is_some()).await?;
+            Ok((302, "redirected with code and state".to_string(), callback))
+        })
+        .await;
+    let Some(callback) = callback else {
+        return finish(&log, sandbox).await;
+    };
+    log.step(
+        "get_access_token (code+PKCE)",
+        "POST",
+        "/oauth2/1/token",
+        async {
+            let t = client.exchange_code(&pending, &callback).await?;
+            Ok((200, format!("token for {}", t.name.unwrap_or_default()), ()))
+        },
+    )
+    .await;
+
+    // 2. The account holder.
+    log.step("get_user_details", "GET", "/oauth2/1/user", async {
+        let me = client.get_user_details().send().await?;
+        Ok((
+            me.status().as_u16(),
+            format!("{} ({})", me.name, me.digilockerid),
+            (),
+        ))
+    })
+    .await;
+
+    // 3. Issued documents, downloads with integrity check, XML.
+    log.step(
+        "get_issued_documents_v1",
+        "GET",
+        "/oauth2/1/files/issued",
+        async {
+            let list = client.get_issued_documents_v1().send().await?;
+            Ok((
+                list.status().as_u16(),
+                format!("{} documents", list.items.len()),
+                (),
+            ))
+        },
+    )
+    .await;
+    let issued = log
+        .step(
+            "get_issued_documents",
+            "GET",
+            "/oauth2/2/files/issued",
+            async {
+                let list = client.get_issued_documents().send().await?;
+                Ok((
+                    list.status().as_u16(),
+                    format!("{} documents", list.items.len()),
+                    list.into_inner(),
+                ))
+            },
+        )
+        .await;
+    let first = issued.and_then(|l| l.items.into_iter().next());
+    if let Some(doc) = &first {
+        log.step(
+            "get_file (HMAC verified)",
+            "GET",
+            "/oauth2/1/file/{uri}",
+            async {
+                let file = client.download(&doc.uri).await?;
+                Ok((
+                    200,
+                    format!(
+                        "{} bytes of {}, hmac {:?}",
+                        file.bytes.len(),
+                        file.content_type.as_deref().unwrap_or("?"),
+                        file.hmac
+                    ),
+                    (),
+                ))
+            },
+        )
+        .await;
+        log.step(
+            "get_certificate_xml (typed)",
+            "GET",
+            "/oauth2/1/xml/{uri}",
+            async {
+                let cert = client.certificate(&doc.uri).await?;
+                let name = cert.name.unwrap_or_default();
+                Ok((
+                    200,
+                    format!("{name} no. {}", cert.number.unwrap_or_default()),
+                    (),
+                ))
+            },
+        )
+        .await;
+    }
+    log.step(
+        "get_eaadhaar_xml_v2",
+        "GET",
+        "/oauth2/2/xml/eaadhaar",
+        async {
+            let xml = client.eaadhaar_xml_v2().await?;
+            Ok((
+                200,
+                format!("{} bytes, hmac {:?}", xml.bytes.len(), xml.hmac),
+                (),
+            ))
+        },
+    )
+    .await;
+    log.step(
+        "get_eaadhaar_xml (v3, typed)",
+        "GET",
+        "/oauth2/3/xml/eaadhaar",
+        async {
+            let kyc = client.eaadhaar().await?;
+            Ok((
+                200,
+                format!(
+                    "KycRes for uid {}, photo: {}",
+                    kyc.masked_uid.unwrap_or_default(),
+                    kyc.photo_present
+                ),
+                (),
+            ))
+        },
+    )
+    .await;
+
+    // 4. Find a folder, upload into it, and see the file listed there.
+    let folder = log
+        .step("get_uploaded_documents", "GET", "/oauth2/1/files/", async {
+            let root = client.get_uploaded_documents().send().await?;
+            let folder = root
+                .items
+                .iter()
+                .find(|i| i.type_ == "dir")
+                .map(|i| (i.name.clone(), i.id.clone().unwrap_or_default()));
+            let dir = root.directory.clone().unwrap_or_default();
+            Ok((
+                root.status().as_u16(),
+                format!("{} items in {dir}", root.items.len()),
+                folder,
+            ))
+        })
+        .await
+        .flatten();
+    if let Some((name, id)) = folder {
+        let pdf = sample_pdf();
+        let dest = format!("/{name}/walkthrough-receipt.pdf");
+        log.step("upload_file", "POST", "/oauth2/1/file/upload", async {
+            let stored = client.upload_bytes(pdf, &dest).await?;
+            Ok((
+                200,
+                format!("stored {} ({} bytes)", stored.path, stored.size),
+                (),
+            ))
+        })
+        .await;
+        log.step(
+            "get_uploaded_documents_in_folder",
+            "GET",
+            "/oauth2/1/files/{id}",
+            async {
+                let listing = client
+                    .get_uploaded_documents_in_folder()
+                    .id(id)
+                    .send()
+                    .await?;
+                let names: Vec<_> = listing.items.iter().map(|i| i.name.as_str()).collect();
+                Ok((
+                    listing.status().as_u16(),
+                    format!("{name} contains {names:?}"),
+                    (),
+                ))
+            },
+        )
+        .await;
+    }
+
+    // 5. The meta APIs, then pull a document and see it issued.
+    log.step("list_issuers", "POST", "/oauth2/1/pull/issuers", async {
+        let r = client.list_issuers().send().await?;
+        Ok((
+            r.status().as_u16(),
+            format!("{} issuers", r.issuers.len()),
+            (),
+        ))
+    })
+    .await;
+    log.step("list_doctypes", "POST", "/oauth2/1/pull/doctype", async {
+        let r = client
+            .list_doctypes()
+            .body_map(|b| b.orgid("000018"))
+            .send()
+            .await?;
+        let kinds: Vec<_> = r.documents.iter().map(|d| d.doctype.as_str()).collect();
+        Ok((
+            r.status().as_u16(),
+            format!("orgid 000018 issues {kinds:?}"),
+            (),
+        ))
+    })
+    .await;
+    let params = log
+        .step(
+            "get_search_parameters",
+            "POST",
+            "/oauth2/1/pull/parameters",
+            async {
+                let r = client
+                    .get_search_parameters()
+                    .body_map(|b| b.orgid("000018").doctype("HSCER"))
+                    .send()
+                    .await?;
+                let names: Vec<_> = r.parameters.iter().map(|p| p.paramname.clone()).collect();
+                Ok((
+                    r.status().as_u16(),
+                    format!("parameters {names:?}"),
+                    r.into_inner(),
+                ))
+            },
+        )
+        .await;
+    if let Some(params) = params {
+        let values: BTreeMap<String, String> = params
+            .parameters
+            .iter()
+            .map(|p| (p.paramname.clone(), p.example.clone().unwrap_or_default()))
+            .collect();
+        log.step(
+            "pull_document",
+            "POST",
+            "/oauth2/1/pull/pulldocument",
+            async {
+                let pulled = client
+                    .pull_document_with("000018", "HSCER", values, Consent::Yes)
+                    .await?;
+                let issued = client.get_issued_documents().send().await?;
+                let seen = issued.items.iter().any(|d| d.uri == pulled.uri);
+                Ok((
+                    200,
+                    format!("pulled {}, in issued list: {seen}", pulled.uri),
+                    (),
+                ))
+            },
+        )
+        .await;
+    }
+
+    // 6. Account verification, push URI, statistics, sign-up, the device flow.
+    if let Some(data) = &data {
+        log.step("verify_account", "POST", "/account/2/verify", async {
+            let r = client
+                .verify_account()
+                .body_map(|b| b.mobile(Some(data.mobile.clone())))
+                .send()
+                .await?;
+            Ok((
+                r.status().as_u16(),
+                format!("registered: {}", r.registered),
+                (),
+            ))
+        })
+        .await;
+        log.step("push_uri", "POST", "/account/1/pushuri", async {
+            let r = client
+                .push_uri()
+                .body_map(|b| {
+                    b.digilockerid(data.digilockerid.clone())
+                        .uri("in.gov.sandboxstate-INCER-4400001")
+                        .doctype("INCER")
+                        .description("Income Certificate")
+                        .docid("4400001")
+                        .issuedate("01042024")
+                        .action(PushUriRequestAction::A)
+                })
+                .send()
+                .await?;
+            Ok((r.status().as_u16(), "URI added".to_string(), ()))
+        })
+        .await;
+    }
+    log.step("get_statistics", "POST", "/statistics/1/counts", async {
+        let r = client.get_statistics().send().await?;
+        Ok((
+            r.status().as_u16(),
+            format!("{} users as on {}", r.users, r.count_as_on),
+            (),
+        ))
+    })
+    .await;
+    if let Some(data) = &data {
+        #[allow(deprecated)]
+        {
+            log.step("signup (deprecated)", "POST", "/signup/2/demoauth", async {
+                let r = client
+                    .signup()
+                    .body_map(|b| {
+                        b.uid(data.uid.replace("1234", "5678"))
+                            .name("Walkthrough Sandbox")
+                            .dob("01011991")
+                            .gender(SignupRequestGender::F)
+                            .mobile("9999900055")
+                            .consent(SignupRequestConsent::Y)
+                            .verification(Some(SignupRequestVerification::Y))
+                    })
+                    .send()
+                    .await?;
+                Ok((
+                    r.status().as_u16(),
+                    format!("OTP sent to {}", r.mobile.clone().unwrap_or_default()),
+                    (),
+                ))
+            })
+            .await;
+            log.step(
+                "verify_signup_otp (deprecated)",
+                "POST",
+                "/signup/1/demoauthverify",
+                async {
+                    let r = client
+                        .verify_signup_otp()
+                        .body_map(|b| b.mobile("9999900055").otp(data.signup_otp.clone()))
+                        .send()
+                        .await?;
+                    Ok((
+                        r.status().as_u16(),
+                        format!("{} token issued", r.token_type),
+                        (),
+                    ))
+                },
+            )
+            .await;
+            let device_client =
+                client.with_token_store(std::sync::Arc::new(InMemoryTokenStore::default()));
+            let code = log
+                .step(
+                    "get_device_code (deprecated)",
+                    "POST",
+                    "/oauth2/1/code",
+                    async {
+                        let c = device_client
+                            .start_device_login(DeviceLogin::Mobile(data.mobile.clone()))
+                            .await?;
+                        Ok((
+                            200,
+                            format!(
+                                "OTP sent to {}",
+                                c.dl_masked_mobile.clone().unwrap_or_default()
+                            ),
+                            c,
+                        ))
+                    },
+                )
+                .await;
+            if let Some(code) = code {
+                log.step(
+                    "get_access_token (device+OTP)",
+                    "POST",
+                    "/oauth2/1/token",
+                    async {
+                        let t = device_client
+                            .complete_device_login(&code.device_code, &data.device_otp)
+                            .await?;
+                        Ok((200, format!("{} token for the device", t.token_type), ()))
+                    },
+                )
+                .await;
+            }
+        }
+    }
+
+    // 7. Refresh, then revoke.
+    log.step(
+        "get_access_token (refresh)",
+        "POST",
+        "/oauth2/1/token",
+        async {
+            let t = client.refresh().await?;
+            Ok((200, format!("new token, expires in {} s", t.expires_in), ()))
+        },
+    )
+    .await;
+    log.step("revoke_token", "POST", "/oauth2/1/revoke", async {
+        client.revoke(TokenKind::Refresh).await?;
+        Ok((200, "session revoked".to_string(), ()))
+    })
+    .await;
+
+    finish(&log, sandbox).await
+}
+
+async fn finish(log: &Log, sandbox: Option<Sandbox>) -> Result<(), Box<dyn std::error::Error>> {
+    let total = log.ok + log.failed;
+    println!("\n{}/{} operations succeeded", log.ok, total);
+    if let Some(sb) = sandbox {
+        sb.shutdown().await;
+    }
+    if log.failed > 0 {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+/// The embedded sandbox, or the server named by the environment.
+async fn connect()
+-> Result<(Option<Sandbox>, Client, Option<SandboxData>), Box<dyn std::error::Error>> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if let (Some(base), Some(id), Some(secret), Some(redirect)) = (
+        env("DIGILOCKER_BASE_URL"),
+        env("DIGILOCKER_CLIENT_ID"),
+        env("DIGILOCKER_CLIENT_SECRET"),
+        env("DIGILOCKER_REDIRECT_URI"),
+    ) {
+        let client = Client::builder(id, secret)
+            .base_url(&base)
+            .redirect_uri(redirect)
+            .build()?;
+        return Ok((None, client, None));
+    }
+    let sb = Sandbox::start().await?;
+    let client = Client::builder(sb.client_id(), sb.client_secret())
+        .base_url(&sb.base_url())
+        .redirect_uri(sb.redirect_uri())
+        .build()?;
+    let user = sb.test_user();
+    let data = SandboxData {
+        mobile: user.mobile,
+        uid: user.uid,
+        digilockerid: user.digilockerid,
+        device_otp: sb.device_otp().to_string(),
+        signup_otp: sb.signup_otp().to_string(),
+    };
+    Ok((Some(sb), client, Some(data)))
+}
+
+/// The user's consent: the sandbox consents automatically (we play the
+/// browser); a real server needs a person, who pastes the callback URL.
+async fn consent(url: &url::Url, sandbox: bool) -> Result<String, Error> {
+    if !sandbox {
+        println!("Open this URL, consent, then paste the URL you were redirected to:\n{url}\n");
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Error::Config(format!("cannot read the callback URL: {e}")))?;
+        return Ok(line.trim().to_string());
+    }
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::Config(e.to_string()))?;
+    let response = browser
+        .get(url.as_str())
+        .send()
+        .await
+        .map_err(|e| Error::Config(format!("authorize page: {e}")))?;
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .ok_or_else(|| {
+            Error::Config(format!(
+                "authorize answered {} without a redirect",
+                response.status()
+            ))
+        })
+}
+
+/// A small, valid one-page PDF.
+fn sample_pdf() -> Vec<u8> {
+    let mut pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n".to_vec();
+    pdf.extend_from_slice(b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n");
+    pdf.extend_from_slice(b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n");
+    pdf.extend_from_slice(b"trailer<</Root 1 0 R>>\n%%EOF\n");
+    pdf
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
+}
