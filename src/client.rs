@@ -70,7 +70,7 @@ pub struct ClientBuilder {
     client_id: String,
     client_secret: SecretString,
     redirect_uri: Option<String>,
-    environment: Environment,
+    environment: Result<Environment, String>,
     connect_timeout: Duration,
     timeout: Duration,
     user_agent: String,
@@ -127,7 +127,7 @@ impl Client {
             client_id: client_id.into(),
             client_secret: SecretString::from(client_secret.into()),
             redirect_uri: None,
-            environment: Environment::Sandbox,
+            environment: Ok(Environment::Sandbox),
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             user_agent: concat!("digilocker-authpartner/", env!("CARGO_PKG_VERSION")).to_string(),
@@ -170,16 +170,15 @@ impl Client {
 impl ClientBuilder {
     /// The environment (default: [`Environment::Sandbox`]).
     pub fn environment(mut self, environment: Environment) -> Self {
-        self.environment = environment;
+        self.environment = Ok(environment);
         self
     }
 
     /// Shorthand for [`Environment::Custom`]; invalid URLs fail in [`build`](Self::build).
     pub fn base_url(mut self, base_url: &str) -> Self {
-        self.environment = match Url::parse(base_url) {
-            Ok(url) => Environment::Custom(url),
-            Err(_) => Environment::Custom(Url::parse("invalid://base-url").expect("valid")),
-        };
+        self.environment = Url::parse(base_url)
+            .map(Environment::Custom)
+            .map_err(|e| format!("invalid base URL {base_url:?}: {e}"));
         self
     }
 
@@ -256,7 +255,8 @@ impl ClientBuilder {
         if self.client_secret.expose_secret().is_empty() {
             return Err(Error::Config("client_secret is empty".into()));
         }
-        let base = Url::parse(self.environment.base_url())
+        let environment = self.environment.map_err(Error::Config)?;
+        let base = Url::parse(environment.base_url())
             .map_err(|e| Error::Config(format!("invalid base URL: {e}")))?;
         crate::transport::guard::check_url(&base)?;
         let redirect_uri = self
@@ -287,7 +287,7 @@ impl ClientBuilder {
                 client_id: self.client_id,
                 client_secret: self.client_secret,
                 redirect_uri,
-                environment: self.environment,
+                environment,
                 retry: self.retry,
                 credentials_in: self.credentials_in,
                 missing_hmac: self.missing_hmac,

@@ -6,7 +6,9 @@ mod convert;
 use std::fmt;
 
 pub use code::ErrorCode;
-pub(crate) use convert::{HookFailure, OPERATION_HEADER, from_reqwest, redacted_snippet};
+pub(crate) use convert::{
+    HookFailure, OPERATION_HEADER, decode_message, from_reqwest, redacted_snippet,
+};
 
 /// Everything that can go wrong when calling DigiLocker through this crate.
 ///

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::auth::{SignupResponse, TokenResponse};
-use crate::error::{OPERATION_HEADER, from_reqwest, redacted_snippet};
+use crate::error::{OPERATION_HEADER, decode_message, from_reqwest, redacted_snippet};
 use crate::operations::{self, OperationSpec};
 use crate::types::{
     PushUriRequest, SignupRequest, SignupVerifyRequest, StatisticsRequest, StatisticsResponse,
@@ -119,7 +119,9 @@ async fn send_multipart<R: DeserializeOwned>(
         transport::signed_fields(client, op, &mut signed);
         let form = signed
             .into_iter()
-            .fold(reqwest::multipart::Form::new(), |form, (k, v)| form.text(k, v));
+            .fold(reqwest::multipart::Form::new(), |form, (k, v)| {
+                form.text(k, v)
+            });
         client.http().post(url.clone()).multipart(form).build()
     };
     let first = build().map_err(|e| from_reqwest(e, Some(op.id)))?;
@@ -152,7 +154,7 @@ async fn decode<R: DeserializeOwned>(
             .map_err(|e| Error::Decode {
                 operation: Some(op.id),
                 status: Some(status.as_u16()),
-                message: e.to_string(),
+                message: decode_message(&e),
                 snippet: redacted_snippet(&bytes),
             });
     }

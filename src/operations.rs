@@ -47,9 +47,9 @@ pub(crate) fn by_id(id: &str) -> Option<&'static OperationSpec> {
 /// Finds the operation whose path template matches the end of a URL path
 /// (the base URL's own path, e.g. `/public`, comes first).
 pub(crate) fn by_url_path(url_path: &str) -> Option<&'static OperationSpec> {
-    let segments: Vec<&str> = url_path.trim_end_matches('/').split('/').collect();
+    let segments: Vec<&str> = url_path.trim_matches('/').split('/').collect();
     OPERATIONS.iter().find(|op| {
-        let template: Vec<&str> = op.path.trim_end_matches('/').split('/').collect();
+        let template: Vec<&str> = op.path.trim_matches('/').split('/').collect();
         template.len() <= segments.len()
             && template
                 .iter()

@@ -44,7 +44,9 @@ fn example_of(spec: &Value, schema: &Value) -> Value {
 
 fn decode(operation: &str, body: Value) -> Result<(), String> {
     fn as_<T: serde::de::DeserializeOwned>(v: Value) -> Result<(), String> {
-        serde_json::from_value::<T>(v).map(drop).map_err(|e| e.to_string())
+        serde_json::from_value::<T>(v)
+            .map(drop)
+            .map_err(|e| e.to_string())
     }
     match operation {
         "get_access_token" | "verify_signup_otp" => as_::<TokenResponse>(body),
@@ -89,7 +91,10 @@ fn every_json_response_decodes_its_own_example() {
 #[test]
 fn every_error_response_decodes_the_error_shape() {
     let spec = spec();
-    let example = example_of(&spec, &serde_json::json!({"$ref": "#/components/schemas/ErrorResponse"}));
+    let example = example_of(
+        &spec,
+        &serde_json::json!({"$ref": "#/components/schemas/ErrorResponse"}),
+    );
     let e: types::ErrorResponse = serde_json::from_value(example).unwrap();
     assert_eq!(e.error, "invalid_token");
     for (_, item) in spec["paths"].as_object().unwrap() {
@@ -149,7 +154,10 @@ fn pdf_sample_bodies_decode() {
                  "mime": ["application/pdf", "application/xml"], "uri": " in.gov.delhi-INCER-98765432", "doctype": "INCER",
                  "description": "Income Certificate", "issuerid": "in.gov.delhi", "issuer": "Delhi eDistrict"}]}),
         ),
-        ("pull_document", serde_json::json!({"uri": "in.gov.cbse-HSCER-201412345678"})),
+        (
+            "pull_document",
+            serde_json::json!({"uri": "in.gov.cbse-HSCER-201412345678"}),
+        ),
         (
             "list_issuers",
             serde_json::json!({"issuers": [{"orgid": "000201", "issuerid": "in.gov.aktu",

@@ -131,6 +131,27 @@ error_codes! {
     UnexpectedError => "unexpected_error",
     /// Internal server error (MeriPehchaan v2.3, 530).
     InternalServerError => "internal_server_error",
+    /// Device code: the response_type parameter is invalid (OpenAPI `ResponseOne`, 400).
+    InvalidResponseType => "invalid_response_type",
+    /// Device code: the dl_username parameter is invalid (OpenAPI `ResponseTwo`, 400).
+    InvalidUsername => "invalid_username",
+    /// Device code: the dl_mobile parameter is invalid (OpenAPI `ResponseThree`, 400).
+    InvalidMobile => "invalid_mobile",
+    /// Device code: the mobile number belongs to more than one account; log in
+    /// with the user name (OpenAPI `ResponseFour`, 400).
+    MultipleMobileAccounts => "multiple_mobile_accounts",
+    /// Device code: the OTP could not be sent, the account has no valid mobile
+    /// or e-mail (OpenAPI `ResponseFive`, 500).
+    OtpError => "otp_error",
+    /// Sign-up OTP verification: a mandatory parameter is missing (OpenAPI `Response7`, 400).
+    ParameterMissing => "parameter_missing",
+    /// Sign-up OTP verification: the ts parameter is invalid (OpenAPI `Response8`, 400).
+    InvalidTs => "invalid_ts",
+    /// Sign-up: an account already exists with this mobile number (OpenAPI `Response10`, 400).
+    MobileExists => "mobile_exists",
+    /// Sign-up: Aadhaar demographic authentication failed; the Aadhaar data
+    /// differs from the name, date of birth or gender given (OpenAPI `Response11`, 400).
+    AuthFailure => "auth_failure",
 }
 
 impl ErrorCode {

@@ -220,6 +220,10 @@ impl DownloadStream {
             match self.signer.clone().verify_base64(expected) {
                 Some(true) => {}
                 Some(false) => {
+                    // The operation's span closed with the headers; record
+                    // the failure that only the body can reveal.
+                    #[cfg(feature = "tracing")]
+                    tracing::warn!(operation = self.operation, "download failed its hmac check");
                     return Some(Err(Error::Integrity {
                         operation: self.operation,
                         reason: IntegrityFailure::Mismatch,

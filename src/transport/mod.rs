@@ -100,26 +100,33 @@ where
                     refreshed = true;
                     let skew = client.config().refresh_skew;
                     let fresh = match sent_bearer {
-                        Some(stale) => client.tokens().refresh_replacing(client, &stale, skew).await.ok(),
+                        Some(stale) => client
+                            .tokens()
+                            .refresh_replacing(client, &stale, skew)
+                            .await
+                            .ok(),
                         None => None,
                     };
                     match fresh {
                         Some(token) => bearer_override = Some(token),
-                        None => return Ok(span.finish(tag(response, op), elapsed)),
+                        None => {
+                            let response = finish_response(response).await;
+                            return Ok(span.finish(tag(response, op), elapsed));
+                        }
                     }
                     Ok(response)
                 } else if another && matches!(status, 502..=504) {
                     tokio::time::sleep(policy.backoff(attempt)).await;
                     Ok(response)
                 } else if another && matches!(status, 500 | 530) {
-                    let (response, transient) = inspect_error_code(response).await;
+                    let (response, transient) = normalize_error_body(response).await;
                     if !transient {
                         return Ok(span.finish(tag(response, op), started.elapsed()));
                     }
                     tokio::time::sleep(policy.backoff(attempt)).await;
                     Ok(response)
                 } else {
-                    return Ok(span.finish(tag(response, op), elapsed));
+                    return Ok(span.finish(tag(finish_response(response).await, op), elapsed));
                 }
             }
             Err(err) => {
@@ -136,11 +143,23 @@ where
             // A streamed body cannot be sent again: hand back what we have.
             None => {
                 return match outcome {
-                    Ok(response) => Ok(span.finish(tag(response, op), started.elapsed())),
+                    Ok(response) => {
+                        let response = finish_response(response).await;
+                        Ok(span.finish(tag(response, op), started.elapsed()))
+                    }
                     Err(err) => Err(err),
                 };
             }
         }
+    }
+}
+
+/// Normalizes the body of an error response (see [`normalize_error_body`]).
+async fn finish_response(response: reqwest::Response) -> reqwest::Response {
+    if response.status().as_u16() >= 400 {
+        normalize_error_body(response).await.0
+    } else {
+        response
     }
 }
 
@@ -152,21 +171,39 @@ fn tag(mut response: reqwest::Response, op: &OperationSpec) -> reqwest::Response
     response
 }
 
-/// Reads a (small) error body to see whether its code is transient, and
-/// rebuilds the response so the caller still gets the body.
-async fn inspect_error_code(response: reqwest::Response) -> (reqwest::Response, bool) {
+/// Reads an error response's (small) body, and rebuilds the response so that
+/// its body is always an `ErrorResponse`: a body that is not one (a gateway's
+/// HTML page, an empty 502) becomes `{"error": "", "error_description": …}`,
+/// so the caller gets `Error::Api` with the status instead of a decode error.
+/// Returns the rebuilt response and whether its code is transient.
+async fn normalize_error_body(response: reqwest::Response) -> (reqwest::Response, bool) {
     let status = response.status();
     let version = response.version();
-    let headers = response.headers().clone();
+    let mut headers = response.headers().clone();
     let bytes = response.bytes().await.unwrap_or_default();
-    let transient = serde_json::from_slice::<crate::types::ErrorResponse>(&bytes)
-        .map(|e| crate::ErrorCode::parse(&e.error).is_transient())
-        .unwrap_or(false);
+    let (bytes, code) = match serde_json::from_slice::<crate::types::ErrorResponse>(&bytes) {
+        Ok(body) => (bytes, crate::ErrorCode::parse(&body.error)),
+        Err(_) => {
+            let kind = headers
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("no content type")
+                .to_string();
+            let description = format!("the server sent a non-JSON error body ({kind}, {} bytes)", bytes.len());
+            let body = serde_json::json!({ "error": "", "error_description": description });
+            headers.insert(
+                reqwest::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            headers.remove(reqwest::header::CONTENT_LENGTH);
+            (bytes::Bytes::from(body.to_string()), crate::ErrorCode::parse(""))
+        }
+    };
     let mut rebuilt = http::Response::new(bytes);
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
-    (reqwest::Response::from(rebuilt), transient)
+    (reqwest::Response::from(rebuilt), code.is_transient())
 }
 
 /// Applies the operation's authentication to a request.
