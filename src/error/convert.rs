@@ -39,23 +39,21 @@ impl HookFailure {
 
     /// Builds the failure for an error raised inside a hook.
     pub(crate) fn from_error(e: Error) -> Self {
+        let auth = |error| Self::Auth { error };
         match e {
-            Error::Auth(a) => Self::Auth {
-                error: match a {
-                    AuthError::NoRefreshToken => AuthErrorRepr::NoRefreshToken,
-                    AuthError::RefreshFailed { status, code } => AuthErrorRepr::RefreshFailed {
-                        status,
-                        code: code.map(|c| c.as_str().to_string()),
-                    },
-                    AuthError::Store(m) => AuthErrorRepr::Store(m),
-                    _ => AuthErrorRepr::NoToken,
-                },
-            },
+            Error::Auth(AuthError::NoToken) => auth(AuthErrorRepr::NoToken),
+            Error::Auth(AuthError::NoRefreshToken) => auth(AuthErrorRepr::NoRefreshToken),
+            Error::Auth(AuthError::RefreshFailed { status, code }) => auth(AuthErrorRepr::RefreshFailed {
+                status,
+                code: code.map(|c| c.as_str().to_string()),
+            }),
+            Error::Auth(AuthError::Store(m)) => auth(AuthErrorRepr::Store(m)),
             Error::Validation(v) => Self::Validation {
                 field: v.field.to_string(),
                 reason: v.reason,
             },
             Error::Config(message) => Self::Config { message },
+            // Nothing else is raised inside a hook; keep its message.
             other => Self::Config {
                 message: other.to_string(),
             },
