@@ -32,7 +32,8 @@ pub mod xml;
     clippy::all,
     clippy::pedantic,
     unused_imports,
-    unreachable_patterns
+    unreachable_patterns,
+    rustdoc::bare_urls
 )]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));
