@@ -1,0 +1,150 @@
+//! A loop of one kind of call against the benchmarks' loopback server, for
+//! profiling the per-request overhead by instruction count (the server runs
+//! in a child process, so only the client is profiled):
+//!
+//! ```text
+//! cargo build --release --example request_loop
+//! valgrind --tool=callgrind --callgrind-out-file=sdk.out \
+//!     target/release/examples/request_loop sdk-user 2000
+//! valgrind --tool=callgrind --callgrind-out-file=raw.out \
+//!     target/release/examples/request_loop raw-user 2000
+//! callgrind_annotate sdk.out | head -60
+//! ```
+//!
+//! Variants: `sdk-user`, `raw-user`, `sdk-issuers`, `raw-issuers`. It prints
+//! the wall time per call too (meaningless under valgrind).
+
+#[path = "../benches/support/mod.rs"]
+mod support;
+
+use std::io::{BufRead as _, Write as _};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use digilocker_authpartner::Client;
+use digilocker_authpartner::auth::StoredTokens;
+use reqwest::header::{ACCEPT, HeaderValue};
+use secrecy::SecretString;
+
+fn serve() -> ! {
+    let server = support::start(0);
+    println!("{}", server.base_url);
+    std::io::stdout().flush().expect("stdout");
+    loop {
+        std::thread::park();
+    }
+}
+
+async fn call(variant: &str, base: &str, sdk: &Client, raw: &reqwest::Client) {
+    match variant {
+        "sdk-user" => {
+            std::hint::black_box(sdk.get_user_details().send().await.expect("sdk"));
+        }
+        "sdk-issuers" => {
+            std::hint::black_box(sdk.list_issuers().send().await.expect("sdk"));
+        }
+        "raw-user" => {
+            let r = raw
+                .get(format!("{base}/oauth2/1/user"))
+                .header(ACCEPT, HeaderValue::from_static("application/json"))
+                .header(
+                    "api-version",
+                    HeaderValue::from_static(support::API_VERSION),
+                )
+                .bearer_auth(support::ACCESS_TOKEN)
+                .send()
+                .await
+                .expect("raw");
+            assert!(r.status().is_success());
+            let v: digilocker_authpartner::types::UserDetails = r.json().await.expect("json");
+            std::hint::black_box(v);
+        }
+        "raw-issuers" => {
+            let ts = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .expect("after 1970")
+                .as_secs()
+                .to_string();
+            let hash = support::issuers_hash(&ts);
+            let form = [
+                ("clientid", support::CLIENT_ID),
+                ("ts", &ts),
+                ("hmac", &hash),
+            ];
+            let r = raw
+                .post(format!("{base}/oauth2/1/pull/issuers"))
+                .header(ACCEPT, HeaderValue::from_static("application/json"))
+                .header(
+                    "api-version",
+                    HeaderValue::from_static(support::API_VERSION),
+                )
+                .form(&form)
+                .send()
+                .await
+                .expect("raw");
+            assert!(r.status().is_success());
+            let v: digilocker_authpartner::types::IssuersResponse = r.json().await.expect("json");
+            std::hint::black_box(v);
+        }
+        other => panic!("unknown variant {other}"),
+    }
+}
+
+#[inline(never)]
+fn run_loop(rt: &tokio::runtime::Runtime, n: usize, f: impl AsyncFn()) {
+    rt.block_on(async {
+        for _ in 0..n {
+            f().await;
+        }
+    });
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("serve") {
+        serve();
+    }
+    let variant = args.get(1).cloned().unwrap_or_else(|| "sdk-user".into());
+    let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2000);
+    let mut child = Command::new(std::env::current_exe().expect("exe"))
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn server");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("server address");
+    let base = line.trim().to_string();
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sdk = Client::builder(support::CLIENT_ID, support::CLIENT_SECRET)
+        .base_url(&base)
+        .build()
+        .expect("client");
+    rt.block_on(sdk.set_tokens(StoredTokens {
+        access_token: SecretString::from(support::ACCESS_TOKEN),
+        refresh_token: None,
+        expires_at: SystemTime::now() + Duration::from_secs(365 * 24 * 3600),
+    }))
+    .expect("seed token");
+    let raw = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .user_agent(support::USER_AGENT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("raw client");
+
+    // Warm up: open the pooled connection, fill caches.
+    run_loop(&rt, 50, async || call(&variant, &base, &sdk, &raw).await);
+    let t = Instant::now();
+    run_loop(&rt, n, async || call(&variant, &base, &sdk, &raw).await);
+    let per = t.elapsed() / n.max(1) as u32;
+    println!("{variant}: {n} calls, {per:?} per call");
+    let _ = child.kill();
+    let _ = child.wait();
+}
