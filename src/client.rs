@@ -270,13 +270,16 @@ impl ClientBuilder {
             .transpose()?;
         let http = match self.http {
             Some(client) => client,
-            None => reqwest::Client::builder()
+            None => {
+                install_tls_provider();
+                reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout)
                 .timeout(self.timeout)
                 .user_agent(self.user_agent)
                 .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+                    .build()
+                    .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?
+            }
         };
         let body_signer = BodySigner::new(self.client_secret.expose_secret().as_bytes());
         let store = self
@@ -298,5 +301,36 @@ impl ClientBuilder {
         };
         let base = state.config.environment.base_url().to_string();
         Ok(Client::new_with_client(&base, http, state))
+    }
+}
+
+/// With the `rustls` feature, TLS uses rustls with the ring provider; install
+/// it as the process default unless the application already chose one.
+fn install_tls_provider() {
+    #[cfg(feature = "rustls")]
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Losing a race with another thread installing one is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The TLS stack initialises (provider installed) and an https request to
+    /// a loopback port without a TLS server fails as a typed transport error.
+    #[tokio::test]
+    async fn https_clients_build_and_fail_cleanly() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let client = Client::builder("id", "secret")
+            .base_url(&format!("https://127.0.0.1:{port}/public"))
+            .build()
+            .unwrap();
+        let err: Error = client.list_issuers().send().await.unwrap_err().into();
+        assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+        assert!(Client::builder("id", "secret").environment(Environment::Production).build().is_ok());
     }
 }

@@ -18,7 +18,11 @@ use crate::telemetry::OperationSpan;
 
 /// Sets `Authorization: Bearer …`, marked sensitive so it is never logged.
 pub(crate) fn set_bearer(request: &mut reqwest::Request, token: &SecretString) {
-    if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())) {
+    let secret = token.expose_secret();
+    let mut header = String::with_capacity(7 + secret.len());
+    header.push_str("Bearer ");
+    header.push_str(secret);
+    if let Ok(mut value) = HeaderValue::try_from(header) {
         value.set_sensitive(true);
         request.headers_mut().insert(AUTHORIZATION, value);
     }
@@ -40,8 +44,9 @@ pub(crate) fn set_basic(request: &mut reqwest::Request, client: &Client) {
     }
 }
 
-fn bearer_of(request: &reqwest::Request) -> Option<SecretString> {
-    let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
+/// The bearer token of a sent `Authorization` header value.
+fn bearer_of(value: &HeaderValue) -> Option<SecretString> {
+    let value = value.to_str().ok()?;
     value
         .strip_prefix("Bearer ")
         .map(|t| SecretString::from(t.to_string()))
@@ -88,7 +93,8 @@ where
             set_bearer(&mut request, token);
         }
         let may_retry = retryable(op, Some(&request));
-        let sent_bearer = bearer_of(&request);
+        // Kept raw: it is only parsed if the server answers 401.
+        let sent_authorization = request.headers().get(AUTHORIZATION).cloned();
         let result = span.attempt(attempt, client.http().execute(request)).await;
         let elapsed = started.elapsed();
         let another = may_retry && policy.allows_another(attempt, elapsed);
@@ -99,7 +105,7 @@ where
                 if status == 401 && op.auth == Auth::Bearer && !refreshed {
                     refreshed = true;
                     let skew = client.config().refresh_skew;
-                    let fresh = match sent_bearer {
+                    let fresh = match sent_authorization.as_ref().and_then(bearer_of) {
                         Some(stale) => client
                             .tokens()
                             .refresh_replacing(client, &stale, skew)
@@ -164,10 +170,14 @@ async fn finish_response(response: reqwest::Response) -> reqwest::Response {
 }
 
 /// Tags a response with its operation id for the error mapping.
+///
+/// Successful responses are left alone: only errors need the operation.
 fn tag(mut response: reqwest::Response, op: &OperationSpec) -> reqwest::Response {
-    response
-        .headers_mut()
-        .insert(OPERATION_HEADER, HeaderValue::from_static(op.id));
+    if !response.status().is_success() {
+        response
+            .headers_mut()
+            .insert(OPERATION_HEADER, HeaderValue::from_static(op.id));
+    }
     response
 }
 
