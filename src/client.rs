@@ -304,10 +304,10 @@ impl ClientBuilder {
     }
 }
 
-/// With the `rustls` feature, TLS uses rustls with the ring provider; install
-/// it as the process default unless the application already chose one.
+/// With the `rustls-ring` feature, TLS uses rustls with the ring provider;
+/// install it as the process default unless the application already chose one.
 fn install_tls_provider() {
-    #[cfg(feature = "rustls")]
+    #[cfg(feature = "rustls-ring")]
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Losing a race with another thread installing one is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
