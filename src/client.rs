@@ -273,10 +273,10 @@ impl ClientBuilder {
             None => {
                 install_tls_provider();
                 reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .timeout(self.timeout)
-                .user_agent(self.user_agent)
-                .redirect(reqwest::redirect::Policy::none())
+                    .connect_timeout(self.connect_timeout)
+                    .timeout(self.timeout)
+                    .user_agent(self.user_agent)
+                    .redirect(reqwest::redirect::Policy::none())
                     .build()
                     .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?
             }
@@ -331,6 +331,11 @@ mod tests {
             .unwrap();
         let err: Error = client.list_issuers().send().await.unwrap_err().into();
         assert!(matches!(err, Error::Transport { .. }), "{err:?}");
-        assert!(Client::builder("id", "secret").environment(Environment::Production).build().is_ok());
+        assert!(
+            Client::builder("id", "secret")
+                .environment(Environment::Production)
+                .build()
+                .is_ok()
+        );
     }
 }

@@ -43,10 +43,12 @@ impl HookFailure {
         match e {
             Error::Auth(AuthError::NoToken) => auth(AuthErrorRepr::NoToken),
             Error::Auth(AuthError::NoRefreshToken) => auth(AuthErrorRepr::NoRefreshToken),
-            Error::Auth(AuthError::RefreshFailed { status, code }) => auth(AuthErrorRepr::RefreshFailed {
-                status,
-                code: code.map(|c| c.as_str().to_string()),
-            }),
+            Error::Auth(AuthError::RefreshFailed { status, code }) => {
+                auth(AuthErrorRepr::RefreshFailed {
+                    status,
+                    code: code.map(|c| c.as_str().to_string()),
+                })
+            }
             Error::Auth(AuthError::Store(m)) => auth(AuthErrorRepr::Store(m)),
             Error::Validation(v) => Self::Validation {
                 field: v.field.to_string(),

@@ -199,14 +199,20 @@ async fn normalize_error_body(response: reqwest::Response) -> (reqwest::Response
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("no content type")
                 .to_string();
-            let description = format!("the server sent a non-JSON error body ({kind}, {} bytes)", bytes.len());
+            let description = format!(
+                "the server sent a non-JSON error body ({kind}, {} bytes)",
+                bytes.len()
+            );
             let body = serde_json::json!({ "error": "", "error_description": description });
             headers.insert(
                 reqwest::header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
             );
             headers.remove(reqwest::header::CONTENT_LENGTH);
-            (bytes::Bytes::from(body.to_string()), crate::ErrorCode::parse(""))
+            (
+                bytes::Bytes::from(body.to_string()),
+                crate::ErrorCode::parse(""),
+            )
         }
     };
     let mut rebuilt = http::Response::new(bytes);
