@@ -74,7 +74,7 @@ impl HookFailure {
                 AuthErrorRepr::Store(m) => AuthError::Store(m),
             }),
             Self::Validation { field, reason } => Error::Validation(ValidationError {
-                field: leak_field(&field),
+                field: known_field(&field),
                 reason,
             }),
             Self::Config { message } => Error::Config(message),
@@ -84,7 +84,7 @@ impl HookFailure {
 
 /// Field names are `&'static str`; hook failures only carry names this crate
 /// produced, so map them back onto the known set instead of leaking memory.
-fn leak_field(field: &str) -> &'static str {
+fn known_field(field: &str) -> &'static str {
     const KNOWN: &[&str] = &["request", "body", "uri", "url", "consent"];
     KNOWN
         .iter()
