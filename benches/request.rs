@@ -18,13 +18,12 @@ mod support;
 
 use std::hint::black_box;
 use std::sync::LazyLock;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use digilocker_authpartner::Client;
-use digilocker_authpartner::auth::StoredTokens;
+
 use digilocker_authpartner::types::{IssuersResponse, UserDetails};
 use reqwest::header::{ACCEPT, HeaderValue};
-use secrecy::SecretString;
 
 struct Fixture {
     rt: tokio::runtime::Runtime,
@@ -35,28 +34,10 @@ struct Fixture {
 
 static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     let server = support::start(0);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("client runtime");
-    let sdk = Client::builder(support::CLIENT_ID, support::CLIENT_SECRET)
-        .base_url(&server.base_url)
-        .build()
-        .expect("client");
-    rt.block_on(sdk.set_tokens(StoredTokens {
-        access_token: SecretString::from(support::ACCESS_TOKEN),
-        refresh_token: Some(SecretString::from("refresh")),
-        expires_at: SystemTime::now() + Duration::from_secs(365 * 24 * 3600),
-    }))
-    .expect("seed token");
+    let rt = support::client_runtime();
+    let sdk = support::signed_in_client(&rt, &server.base_url);
     // The same settings the SDK's builder gives its own reqwest client.
-    let raw = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(30))
-        .user_agent(support::USER_AGENT)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("raw client");
+    let raw = support::raw_client();
     let fixture = Fixture {
         rt,
         base: server.base_url,

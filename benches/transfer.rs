@@ -22,18 +22,18 @@ use std::hint::black_box;
 use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Instant;
 
 use base64::Engine as _;
 use bytes::BytesMut;
 use digilocker_authpartner::Client;
-use digilocker_authpartner::auth::StoredTokens;
+
 use digilocker_authpartner::transfer::HmacCheck;
 use digilocker_authpartner::types::UploadResponse;
 use futures_util::StreamExt as _;
 use hmac::{Hmac, Mac};
 use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
-use secrecy::SecretString;
+
 use sha2::Sha256;
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, AsyncWriteExt as _};
 
@@ -52,27 +52,9 @@ struct Fixture {
 
 static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     let server = support::start(LEN);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("client runtime");
-    let sdk = Client::builder(support::CLIENT_ID, support::CLIENT_SECRET)
-        .base_url(&server.base_url)
-        .build()
-        .expect("client");
-    rt.block_on(sdk.set_tokens(StoredTokens {
-        access_token: SecretString::from(support::ACCESS_TOKEN),
-        refresh_token: None,
-        expires_at: SystemTime::now() + Duration::from_secs(365 * 24 * 3600),
-    }))
-    .expect("seed token");
-    let raw = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(30))
-        .user_agent(support::USER_AGENT)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("raw client");
+    let rt = support::client_runtime();
+    let sdk = support::signed_in_client(&rt, &server.base_url);
+    let raw = support::raw_client();
     let dir = tempfile::tempdir().expect("temp dir");
     let upload_src = dir.path().join("upload-src.pdf");
     std::fs::write(&upload_src, support::payload(LEN)).expect("write source");

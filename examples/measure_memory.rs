@@ -24,11 +24,6 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufRead as _, Write as _};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime};
-
-use digilocker_authpartner::Client;
-use digilocker_authpartner::auth::StoredTokens;
-use secrecy::SecretString;
 
 /// `System`, counting live bytes and their high-water mark.
 struct Counting;
@@ -161,20 +156,8 @@ fn main() {
     std::fs::write(&small, support::payload(200_000)).expect("write small");
 
     // As the benches do: a current-thread runtime (the blocking pool serves file I/O).
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let client = Client::builder(support::CLIENT_ID, support::CLIENT_SECRET)
-        .base_url(&base)
-        .build()
-        .expect("client");
-    rt.block_on(client.set_tokens(StoredTokens {
-        access_token: SecretString::from(support::ACCESS_TOKEN),
-        refresh_token: None,
-        expires_at: SystemTime::now() + Duration::from_secs(365 * 24 * 3600),
-    }))
-    .expect("seed token");
+    let rt = support::client_runtime();
+    let client = support::signed_in_client(&rt, &base);
 
     // Warm up: connection, blocking-pool threads, lazily initialised state.
     rt.block_on(async {

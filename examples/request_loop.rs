@@ -19,12 +19,11 @@ mod support;
 
 use std::io::{BufRead as _, Write as _};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use digilocker_authpartner::Client;
-use digilocker_authpartner::auth::StoredTokens;
+
 use reqwest::header::{ACCEPT, HeaderValue};
-use secrecy::SecretString;
 
 fn serve() -> ! {
     let server = support::start(0);
@@ -117,27 +116,9 @@ fn main() {
         .expect("server address");
     let base = line.trim().to_string();
 
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let sdk = Client::builder(support::CLIENT_ID, support::CLIENT_SECRET)
-        .base_url(&base)
-        .build()
-        .expect("client");
-    rt.block_on(sdk.set_tokens(StoredTokens {
-        access_token: SecretString::from(support::ACCESS_TOKEN),
-        refresh_token: None,
-        expires_at: SystemTime::now() + Duration::from_secs(365 * 24 * 3600),
-    }))
-    .expect("seed token");
-    let raw = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(30))
-        .user_agent(support::USER_AGENT)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("raw client");
+    let rt = support::client_runtime();
+    let sdk = support::signed_in_client(&rt, &base);
+    let raw = support::raw_client();
 
     // Warm up: open the pooled connection, fill caches.
     run_loop(&rt, 50, async || call(&variant, &base, &sdk, &raw).await);

@@ -188,3 +188,44 @@ async fn download(state: Arc<State>) -> Response {
     h.insert("hmac", state.download_hmac.parse().expect("valid"));
     res
 }
+
+/// A current-thread runtime for the client side, as every measurement uses.
+pub fn client_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("client runtime")
+}
+
+/// An SDK client for `base_url`, holding an access token valid for a year.
+pub fn signed_in_client(
+    rt: &tokio::runtime::Runtime,
+    base_url: &str,
+) -> digilocker_authpartner::Client {
+    let client = digilocker_authpartner::Client::builder(CLIENT_ID, CLIENT_SECRET)
+        .base_url(base_url)
+        .build()
+        .expect("client");
+    rt.block_on(
+        client.set_tokens(digilocker_authpartner::auth::StoredTokens {
+            access_token: secrecy::SecretString::from(ACCESS_TOKEN),
+            refresh_token: None,
+            expires_at: std::time::SystemTime::now()
+                + std::time::Duration::from_secs(365 * 24 * 3600),
+        }),
+    )
+    .expect("seed token");
+    client
+}
+
+/// The hand-written baseline: a `reqwest::Client` with the settings the SDK
+/// gives its own (timeouts, user agent, no redirects).
+pub fn raw_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(30))
+        .user_agent(USER_AGENT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("raw client")
+}
