@@ -62,15 +62,7 @@ async fn sdk_user(f: &Fixture) -> UserDetails {
 }
 
 async fn raw_user(f: &Fixture) -> UserDetails {
-    let response = f
-        .raw
-        .get(format!("{}/oauth2/1/user", f.base))
-        .header(ACCEPT, HeaderValue::from_static("application/json"))
-        .header(
-            "api-version",
-            HeaderValue::from_static(support::API_VERSION),
-        )
-        .bearer_auth(support::ACCESS_TOKEN)
+    let response = support::raw_get(&f.raw, format!("{}/oauth2/1/user", f.base))
         .send()
         .await
         .expect("raw user");

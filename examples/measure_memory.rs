@@ -21,8 +21,6 @@
 mod support;
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::io::{BufRead as _, Write as _};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// `System`, counting live bytes and their high-water mark.
@@ -113,15 +111,6 @@ fn measure<T>(rt: &tokio::runtime::Runtime, work: impl Future<Output = T>) -> (T
     (out, Peak { heap, rss })
 }
 
-fn serve() -> ! {
-    let server = support::start(LEN);
-    println!("{}", server.base_url);
-    std::io::stdout().flush().expect("stdout");
-    loop {
-        std::thread::park();
-    }
-}
-
 fn report(what: &str, p: &Peak) {
     let rss = p
         .rss
@@ -136,18 +125,9 @@ fn report(what: &str, p: &Peak) {
 
 fn main() {
     if std::env::args().nth(1).as_deref() == Some("serve") {
-        serve();
+        support::serve_forever(LEN);
     }
-    let mut child = Command::new(std::env::current_exe().expect("exe"))
-        .arg("serve")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn server");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("server address");
-    let base = line.trim().to_string();
+    let (mut child, base) = support::spawn_server_process();
 
     let dir = tempfile::tempdir().expect("temp dir");
     let src = dir.path().join("upload.pdf");

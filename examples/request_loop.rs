@@ -17,22 +17,11 @@
 #[path = "../benches/support/mod.rs"]
 mod support;
 
-use std::io::{BufRead as _, Write as _};
-use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime};
 
 use digilocker_authpartner::Client;
 
 use reqwest::header::{ACCEPT, HeaderValue};
-
-fn serve() -> ! {
-    let server = support::start(0);
-    println!("{}", server.base_url);
-    std::io::stdout().flush().expect("stdout");
-    loop {
-        std::thread::park();
-    }
-}
 
 async fn call(variant: &str, base: &str, sdk: &Client, raw: &reqwest::Client) {
     match variant {
@@ -43,14 +32,7 @@ async fn call(variant: &str, base: &str, sdk: &Client, raw: &reqwest::Client) {
             std::hint::black_box(sdk.list_issuers().send().await.expect("sdk"));
         }
         "raw-user" => {
-            let r = raw
-                .get(format!("{base}/oauth2/1/user"))
-                .header(ACCEPT, HeaderValue::from_static("application/json"))
-                .header(
-                    "api-version",
-                    HeaderValue::from_static(support::API_VERSION),
-                )
-                .bearer_auth(support::ACCESS_TOKEN)
+            let r = support::raw_get(raw, format!("{base}/oauth2/1/user"))
                 .send()
                 .await
                 .expect("raw");
@@ -101,20 +83,11 @@ fn run_loop(rt: &tokio::runtime::Runtime, n: usize, f: impl AsyncFn()) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("serve") {
-        serve();
+        support::serve_forever(0);
     }
     let variant = args.get(1).cloned().unwrap_or_else(|| "sdk-user".into());
     let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2000);
-    let mut child = Command::new(std::env::current_exe().expect("exe"))
-        .arg("serve")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn server");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("server address");
-    let base = line.trim().to_string();
+    let (mut child, base) = support::spawn_server_process();
 
     let rt = support::client_runtime();
     let sdk = support::signed_in_client(&rt, &base);

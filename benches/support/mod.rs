@@ -229,3 +229,41 @@ pub fn raw_client() -> reqwest::Client {
         .build()
         .expect("raw client")
 }
+
+/// The hand-written baseline's authenticated GET: the headers the SDK sends
+/// (accept, api-version, bearer).
+pub fn raw_get(raw: &reqwest::Client, url: String) -> reqwest::RequestBuilder {
+    raw.get(url)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .header("api-version", API_VERSION)
+        .bearer_auth(ACCESS_TOKEN)
+}
+
+/// Runs the server in this process, prints its base URL and never returns:
+/// the child side of [`spawn_server_process`].
+pub fn serve_forever(download_len: usize) -> ! {
+    use std::io::Write as _;
+    let server = start(download_len);
+    println!("{}", server.base_url);
+    std::io::stdout().flush().expect("stdout");
+    loop {
+        std::thread::park();
+    }
+}
+
+/// Starts this executable again with the argument `serve` (which must call
+/// [`serve_forever`]), so the measured client has the process to itself;
+/// returns the child and the server's base URL.
+pub fn spawn_server_process() -> (std::process::Child, String) {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(std::env::current_exe().expect("exe"))
+        .arg("serve")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn server");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("server address");
+    (child, line.trim().to_string())
+}
