@@ -22,7 +22,7 @@ use digilocker_authpartner::auth::{DeviceLogin, TokenKind};
 use digilocker_authpartner::types::{
     PushUriRequestAction, SignupRequestConsent, SignupRequestGender, SignupRequestVerification,
 };
-use digilocker_authpartner::{Client, ClientInfo as _, Consent, Error};
+use digilocker_authpartner::{Client, Consent, Error};
 use digilocker_sandbox::Sandbox;
 
 /// Test data the sandbox knows; absent against a real server.
@@ -453,7 +453,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "/oauth2/1/token",
         async {
             let t = client.refresh().await?;
-            Ok((200, format!("new token, expires in {} s", t.expires_in), ()))
+            let left = t
+                .expires_at
+                .duration_since(std::time::SystemTime::now())
+                .unwrap_or_default();
+            Ok((
+                200,
+                format!("new token, expires in {} s", left.as_secs()),
+                (),
+            ))
         },
     )
     .await;

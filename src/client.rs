@@ -55,13 +55,102 @@ pub enum CredentialsIn {
 }
 
 /// What a download does when the server sends no `hmac` header.
+///
+/// Requester API Spec v1.12 says DigiLocker sends `hmac` with every file,
+/// certificate-XML and e-Aadhaar response, so its absence means the body
+/// cannot be trusted: the default rejects it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MissingHmac {
-    /// Log a warning and hand out the data (the default).
+    /// Fail with [`IntegrityFailure::MissingHeader`](crate::IntegrityFailure::MissingHeader) (the default).
     #[default]
-    WarnAndAccept,
-    /// Fail with an integrity error.
     Reject,
+    /// Log a warning and hand out the data, marked
+    /// [`HmacCheck::Unsigned`](crate::transfer::HmacCheck::Unsigned); the
+    /// typed XML views then come wrapped in
+    /// [`Unverified`](crate::transfer::Unverified).
+    WarnAndAccept,
+}
+
+/// Caps on what the client buffers in memory. Reading stops at the cap and
+/// the call fails with [`Error::ResponseTooLarge`], naming the operation
+/// and the limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BodyLimits {
+    /// Error response bodies (default 8 KiB): only `{error, error_description}` is read from them.
+    pub error_body: usize,
+    /// JSON responses (default 4 MiB).
+    pub json: usize,
+    /// XML documents: certificate data and e-Aadhaar (default 4 MiB).
+    pub xml: usize,
+    /// In-memory downloads, [`Client::download`] (default 64 MiB; DigiLocker
+    /// documents are at most a few MiB, uploads at most 10 MiB).
+    pub download: usize,
+    /// Streamed downloads, [`Client::download_stream`] and
+    /// [`Client::download_to_path`] (default: unbounded).
+    pub stream: Option<u64>,
+}
+
+impl Default for BodyLimits {
+    fn default() -> Self {
+        Self {
+            error_body: 8 * 1024,
+            json: 4 * 1024 * 1024,
+            xml: 4 * 1024 * 1024,
+            download: 64 * 1024 * 1024,
+            stream: None,
+        }
+    }
+}
+
+impl BodyLimits {
+    /// Sets the error-body limit.
+    pub fn error_body(mut self, bytes: usize) -> Self {
+        self.error_body = bytes;
+        self
+    }
+    /// Sets the JSON limit.
+    pub fn json(mut self, bytes: usize) -> Self {
+        self.json = bytes;
+        self
+    }
+    /// Sets the XML limit.
+    pub fn xml(mut self, bytes: usize) -> Self {
+        self.xml = bytes;
+        self
+    }
+    /// Sets the in-memory download limit.
+    pub fn download(mut self, bytes: usize) -> Self {
+        self.download = bytes;
+        self
+    }
+    /// Sets (or, with `None`, removes) the streamed-download limit.
+    pub fn stream(mut self, bytes: Option<u64>) -> Self {
+        self.stream = bytes;
+        self
+    }
+}
+
+/// The client's timeouts (see the builder methods for each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Timeouts {
+    pub(crate) connect: Duration,
+    pub(crate) read_idle: Duration,
+    pub(crate) total: Duration,
+    pub(crate) transfer: Option<Duration>,
+    pub(crate) refresh: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(10),
+            read_idle: Duration::from_secs(30),
+            total: Duration::from_secs(30),
+            transfer: None,
+            refresh: Duration::from_secs(30),
+        }
+    }
 }
 
 /// Builds a [`Client`]. Start with [`Client::builder`].
@@ -71,8 +160,8 @@ pub struct ClientBuilder {
     client_secret: SecretString,
     redirect_uri: Option<String>,
     environment: Result<Environment, String>,
-    connect_timeout: Duration,
-    timeout: Duration,
+    timeouts: Timeouts,
+    limits: BodyLimits,
     user_agent: String,
     http: Option<reqwest::Client>,
     token_store: Option<Arc<dyn TokenStore>>,
@@ -102,6 +191,10 @@ pub(crate) struct Config {
     pub(crate) credentials_in: CredentialsIn,
     pub(crate) missing_hmac: MissingHmac,
     pub(crate) refresh_skew: Duration,
+    pub(crate) timeouts: Timeouts,
+    pub(crate) limits: BodyLimits,
+    /// The base URL's path (e.g. `/public`), which every request path starts with.
+    pub(crate) base_path: String,
     /// The HMAC key state, processed once.
     pub(crate) body_signer: BodySigner,
 }
@@ -128,8 +221,8 @@ impl Client {
             client_secret: SecretString::from(client_secret.into()),
             redirect_uri: None,
             environment: Ok(Environment::Sandbox),
-            connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(30),
+            timeouts: Timeouts::default(),
+            limits: BodyLimits::default(),
             user_agent: concat!("digilocker-authpartner/", env!("CARGO_PKG_VERSION")).to_string(),
             http: None,
             token_store: None,
@@ -165,6 +258,15 @@ impl Client {
     pub(crate) fn base_url(&self) -> &str {
         &self.baseurl
     }
+
+    pub(crate) fn base_path(&self) -> &str {
+        &self.inner.config.base_path
+    }
+
+    /// The base URL every operation path is appended to.
+    pub fn baseurl(&self) -> &str {
+        &self.baseurl
+    }
 }
 
 impl ClientBuilder {
@@ -191,13 +293,46 @@ impl ClientBuilder {
 
     /// Connect timeout (default 10 s). Ignored with [`http_client`](Self::http_client).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.timeouts.connect = timeout;
         self
     }
 
-    /// Whole-request timeout (default 30 s). Ignored with [`http_client`](Self::http_client).
+    /// Read-idle timeout: a call fails with [`Error::Timeout`] when no byte
+    /// arrives for this long (default 30 s). It bounds streamed transfers,
+    /// which have no total deadline by default. Ignored with
+    /// [`http_client`](Self::http_client).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.read_idle = timeout;
+        self
+    }
+
+    /// Total deadline of each attempt of a call whose response is buffered
+    /// (JSON, XML, error bodies; default 30 s), from sending to the last
+    /// byte. Streamed uploads and downloads are bounded by the read-idle
+    /// timeout instead, plus [`transfer_deadline`](Self::transfer_deadline).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeouts.total = timeout;
+        self
+    }
+
+    /// A total deadline for streamed uploads and downloads (default: none;
+    /// a flowing transfer is never cut, a stalled one fails after the
+    /// read-idle timeout).
+    pub fn transfer_deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.timeouts.transfer = deadline;
+        self
+    }
+
+    /// Deadline of one token refresh, retries included (default 30 s). Every
+    /// caller waiting for that refresh gets [`Error::Timeout`] when it passes.
+    pub fn refresh_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.refresh = timeout;
+        self
+    }
+
+    /// Caps on buffered response bodies (default: [`BodyLimits::default`]).
+    pub fn body_limits(mut self, limits: BodyLimits) -> Self {
+        self.limits = limits;
         self
     }
 
@@ -231,7 +366,7 @@ impl ClientBuilder {
         self
     }
 
-    /// What downloads do without an `hmac` header (default: warn and accept).
+    /// What downloads do without an `hmac` header (default: reject).
     pub fn missing_download_hmac(mut self, policy: MissingHmac) -> Self {
         self.missing_hmac = policy;
         self
@@ -273,8 +408,8 @@ impl ClientBuilder {
             None => {
                 install_tls_provider();
                 reqwest::Client::builder()
-                    .connect_timeout(self.connect_timeout)
-                    .timeout(self.timeout)
+                    .connect_timeout(self.timeouts.connect)
+                    .read_timeout(self.timeouts.read_idle)
                     .user_agent(self.user_agent)
                     .redirect(reqwest::redirect::Policy::none())
                     .build()
@@ -295,6 +430,9 @@ impl ClientBuilder {
                 credentials_in: self.credentials_in,
                 missing_hmac: self.missing_hmac,
                 refresh_skew: self.refresh_skew,
+                timeouts: self.timeouts,
+                limits: self.limits,
+                base_path: base.path().to_string(),
                 body_signer,
             }),
             tokens: Arc::new(crate::auth::TokenSlot::new(store)),
@@ -329,7 +467,7 @@ mod tests {
             .base_url(&format!("https://127.0.0.1:{port}/public"))
             .build()
             .unwrap();
-        let err: Error = client.list_issuers().send().await.unwrap_err().into();
+        let err = client.list_issuers().send().await.unwrap_err();
         assert!(matches!(err, Error::Transport { .. }), "{err:?}");
         assert!(
             Client::builder("id", "secret")

@@ -5,16 +5,15 @@ mod convert;
 
 use std::fmt;
 
-pub use code::ErrorCode;
+pub use code::{ErrorCode, RetryClass};
 pub(crate) use convert::{
-    HookFailure, OPERATION_HEADER, decode_message, from_reqwest, redacted_snippet,
+    Secrets, decode_message, from_reqwest, header_value, invalid_parameter, lift, redacted_snippet,
 };
 
 /// Everything that can go wrong when calling DigiLocker through this crate.
 ///
-/// Generated operations return progenitor's error type; `?` (or
-/// [`Error::from`]) converts it into this one, so callers never match on
-/// `progenitor_client::Error`. Overlay methods return it directly.
+/// Every operation returns it, generated and overlay alike, so `?` works
+/// everywhere and `match` sees the same variants for every call.
 ///
 /// No variant ever carries the client secret, a token or a PKCE verifier.
 #[derive(Debug)]
@@ -40,10 +39,20 @@ pub enum Error {
         /// The underlying error.
         source: reqwest::Error,
     },
-    /// A connect or request timeout elapsed.
+    /// A connect, read-idle or total deadline elapsed.
     Timeout {
         /// The operation, when known.
         operation: Option<&'static str>,
+    },
+    /// A response body exceeded the client's limit for its kind (see
+    /// [`BodyLimits`](crate::client::BodyLimits)); reading stopped there.
+    ResponseTooLarge {
+        /// The operation.
+        operation: &'static str,
+        /// HTTP status of the response.
+        status: u16,
+        /// The limit, in bytes.
+        limit: u64,
     },
     /// A download's `hmac` header did not match its body (or was required
     /// and absent). The data was not handed out.
@@ -141,6 +150,24 @@ pub enum AuthError {
 }
 
 impl Error {
+    /// The [`Error::Decode`] this crate reports for a JSON `body` that did
+    /// not match its type: serde's message without the values it quotes,
+    /// and a short snippet of the body's start with secrets masked. Handy
+    /// for decoding bodies stored earlier with the same guarantees.
+    pub fn decode(
+        operation: Option<&'static str>,
+        status: Option<u16>,
+        body: &[u8],
+        error: &serde_json::Error,
+    ) -> Self {
+        Self::Decode {
+            operation,
+            status,
+            message: decode_message(error),
+            snippet: redacted_snippet(body),
+        }
+    }
+
     /// The DigiLocker error code, for API errors and denied authorizations.
     pub fn code(&self) -> Option<&ErrorCode> {
         match self {
@@ -156,6 +183,7 @@ impl Error {
         match self {
             Self::Api { status, .. } => Some(*status),
             Self::Decode { status, .. } => *status,
+            Self::ResponseTooLarge { status, .. } => Some(*status),
             Self::Auth(AuthError::RefreshFailed { status, .. }) => *status,
             _ => None,
         }
@@ -168,21 +196,40 @@ impl Error {
             | Self::Transport { operation, .. }
             | Self::Timeout { operation }
             | Self::Decode { operation, .. } => *operation,
-            Self::Integrity { operation, .. } => Some(operation),
+            Self::Integrity { operation, .. } | Self::ResponseTooLarge { operation, .. } => {
+                Some(operation)
+            }
             _ => None,
         }
     }
 
     /// Whether the same request may succeed if sent again later: connect
-    /// failures, timeouts, 502/503/504, and the `*_service_unresponsive` codes.
+    /// failures, timeouts, a refresh that could not reach the server, and
+    /// API errors by the code's [`RetryClass`] (the `*_service_unresponsive`
+    /// codes always; 502/503/504 unless the code is a definite answer such
+    /// as `repository_service_unpublished`).
     ///
     /// The client already retries idempotent operations by this rule; this
     /// tells a caller what is left to retry at a higher level.
     pub fn is_retryable(&self) -> bool {
+        let by_status = |status: u16| matches!(status, 502..=504);
         match self {
             Self::Transport { source, .. } => source.is_connect() || source.is_request(),
             Self::Timeout { .. } => true,
-            Self::Api { status, code, .. } => matches!(status, 502..=504) || code.is_transient(),
+            Self::Api { status, code, .. } => match code.retry_class() {
+                RetryClass::Transient => true,
+                RetryClass::Permanent => false,
+                RetryClass::ByStatus => by_status(*status),
+            },
+            Self::ResponseTooLarge { status, .. } => by_status(*status),
+            Self::Auth(AuthError::RefreshFailed { status, code }) => match code {
+                Some(code) => match code.retry_class() {
+                    RetryClass::Transient => true,
+                    RetryClass::Permanent => false,
+                    RetryClass::ByStatus => status.is_none_or(by_status),
+                },
+                None => status.is_none_or(by_status),
+            },
             _ => false,
         }
     }
@@ -204,10 +251,27 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
+            // The cause is `source()`, not repeated here (std convention).
             Self::Transport { operation, source } => {
-                write!(f, "{}transport error: {source}", op(operation))
+                let what = if source.is_connect() {
+                    "cannot connect"
+                } else if source.is_body() || source.is_decode() {
+                    "reading the response failed"
+                } else {
+                    "sending the request failed"
+                };
+                write!(f, "{}transport error: {what}", op(operation))
             }
             Self::Timeout { operation } => write!(f, "{}timed out", op(operation)),
+            Self::ResponseTooLarge {
+                operation,
+                status,
+                limit,
+            } => write!(
+                f,
+                "{operation}: the response body (status {status}) exceeds the {limit}-byte limit; \
+                 reading stopped there"
+            ),
             Self::Integrity { operation, reason } => {
                 let why = match reason {
                     IntegrityFailure::Mismatch => "the body does not match its hmac header",

@@ -15,7 +15,6 @@
 pub mod auth;
 pub mod client;
 mod error;
-mod hooks;
 pub mod multipart;
 mod operations;
 mod pull;
@@ -39,12 +38,12 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));
 }
 
-pub use client::{ClientBuilder, Environment};
+pub use client::{BodyLimits, ClientBuilder, Environment};
 
 /// The README's examples, compiled as doctests.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
-pub use error::{AuthError, Error, ErrorCode, IntegrityFailure, ValidationError};
+pub use error::{AuthError, Error, ErrorCode, IntegrityFailure, RetryClass, ValidationError};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, types};
 pub use pull::Consent;

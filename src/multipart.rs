@@ -12,13 +12,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::auth::{SignupResponse, TokenResponse};
-use crate::error::{OPERATION_HEADER, decode_message, from_reqwest, redacted_snippet};
+use crate::error::from_reqwest;
 use crate::operations::{self, OperationSpec};
 use crate::types::{
     PushUriRequest, SignupRequest, SignupVerifyRequest, StatisticsRequest, StatisticsResponse,
     VerifyAccountRequest, VerifyAccountResponse, builder,
 };
-use crate::{Client, Error, ErrorCode, ResponseValue, ValidationError, transport, validate};
+use crate::{Client, Error, ResponseValue, ValidationError, transport, validate};
 
 /// A multipart request body: its operation, response type and input checks.
 pub trait MultipartBody: Serialize + Sized {
@@ -112,8 +112,7 @@ async fn send_multipart<R: DeserializeOwned>(
 ) -> Result<ResponseValue<R>, Error> {
     let url = url::Url::parse(&format!("{}{}", client.base_url(), op.path))
         .map_err(|e| Error::Config(format!("invalid URL: {e}")))?;
-    transport::guard::check_url(&url)?;
-    // Each attempt gets a new form with a fresh `ts` and hash.
+    // Every attempt gets a new form with a fresh `ts` and hash.
     let build = || {
         let mut signed = fields.clone();
         transport::signed_fields(client, op, &mut signed);
@@ -125,49 +124,8 @@ async fn send_multipart<R: DeserializeOwned>(
         client.http().post(url.clone()).multipart(form).build()
     };
     let first = build().map_err(|e| from_reqwest(e, Some(op.id)))?;
-    let response = transport::execute(client, op, first, || build().ok())
-        .await
-        .map_err(|e| from_reqwest(e, Some(op.id)))?;
-    decode(op, response).await
-}
-
-/// Decodes a response the way generated operations do.
-async fn decode<R: DeserializeOwned>(
-    op: &'static OperationSpec,
-    response: reqwest::Response,
-) -> Result<ResponseValue<R>, Error> {
-    let status = response.status();
-    let mut headers = response.headers().clone();
-    headers.remove(OPERATION_HEADER);
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| from_reqwest(e, Some(op.id)))?;
-    let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-        b"null"
-    } else {
-        &bytes
-    };
-    if status.is_success() {
-        return serde_json::from_slice(text)
-            .map(|inner| ResponseValue::new(inner, status, headers))
-            .map_err(|e| Error::Decode {
-                operation: Some(op.id),
-                status: Some(status.as_u16()),
-                message: decode_message(&e),
-                snippet: redacted_snippet(&bytes),
-            });
-    }
-    let (code, description) = match serde_json::from_slice::<crate::types::ErrorResponse>(&bytes) {
-        Ok(e) => (ErrorCode::parse(&e.error), e.error_description),
-        Err(_) => (ErrorCode::Other(String::new()), None),
-    };
-    Err(Error::Api {
-        status: status.as_u16(),
-        code,
-        description,
-        operation: Some(op.id),
-    })
+    let response = transport::send_with(client, op, first, || build().ok()).await?;
+    transport::decode_json(client, response, op).await
 }
 
 impl Client {

@@ -18,6 +18,15 @@ pub(crate) enum BodyKind {
     Binary,
 }
 
+/// What a successful response carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ResponseKind {
+    None,
+    Json,
+    Xml,
+    Binary,
+}
+
 /// A signed operation's hash rule: field name and ordered concatenation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct RequestHash {
@@ -33,6 +42,7 @@ pub(crate) struct OperationSpec {
     pub path: &'static str,
     pub auth: Auth,
     pub body: BodyKind,
+    pub response: ResponseKind,
     pub request_hash: Option<RequestHash>,
     pub deprecated: bool,
 }
@@ -44,21 +54,14 @@ pub(crate) fn by_id(id: &str) -> Option<&'static OperationSpec> {
     OPERATIONS.iter().find(|op| op.id == id)
 }
 
-/// Finds the operation whose path template matches the end of a URL path
-/// (the base URL's own path, e.g. `/public`, comes first).
-pub(crate) fn by_url_path(url_path: &str) -> Option<&'static OperationSpec> {
-    let segments: Vec<&str> = url_path.trim_matches('/').split('/').collect();
-    OPERATIONS.iter().find(|op| {
-        let template: Vec<&str> = op.path.trim_matches('/').split('/').collect();
-        template.len() <= segments.len()
-            && template
-                .iter()
-                .zip(&segments[segments.len() - template.len()..])
-                .all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s)
-    })
-}
-
 impl OperationSpec {
+    /// Whether a request or response body of this operation is streamed
+    /// (uploads and document downloads): bounded by the read-idle timeout
+    /// and the caller's transfer deadline, not by the total deadline.
+    pub(crate) fn is_transfer(&self) -> bool {
+        self.body == BodyKind::Binary || self.response == ResponseKind::Binary
+    }
+
     /// Whether the operation may be sent again after a transient failure.
     ///
     /// Reads (every GET and the read-only signed meta calls) are; anything

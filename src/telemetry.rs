@@ -35,11 +35,12 @@ impl OperationSpan {
         }
     }
 
+    /// Runs one attempt inside the span. The `attempt` field is recorded
+    /// once, with its final value, when the call ends.
     pub(crate) async fn attempt<F: Future>(&self, attempt: u32, fut: F) -> F::Output {
         #[cfg(feature = "tracing")]
         {
             use tracing::Instrument as _;
-            self.span.record("attempt", attempt);
             if attempt > 1 {
                 tracing::debug!(parent: &self.span, attempt, "retrying");
             }
@@ -52,37 +53,35 @@ impl OperationSpan {
         }
     }
 
-    pub(crate) fn finish(
-        &self,
-        response: reqwest::Response,
-        latency: Duration,
-    ) -> reqwest::Response {
+    /// Records the final attempt, its status and the latency.
+    pub(crate) fn finish(&self, attempt: u32, status: u16, latency: Duration) {
         #[cfg(feature = "tracing")]
         {
-            let status = response.status().as_u16();
+            let latency_ms = latency.as_millis() as u64;
+            self.span.record("attempt", attempt);
             self.span.record("status", status);
-            self.span.record("latency_ms", latency.as_millis() as u64);
-            tracing::debug!(parent: &self.span, status, latency_ms = latency.as_millis() as u64, "response");
+            self.span.record("latency_ms", latency_ms);
+            tracing::debug!(parent: &self.span, status, latency_ms, "response");
         }
         #[cfg(not(feature = "tracing"))]
-        let _ = latency;
-        response
+        let _ = (attempt, status, latency);
     }
 
-    pub(crate) fn failed(&self, error: &reqwest::Error, latency: Duration) {
+    /// Records a call that ended without a response.
+    pub(crate) fn failed(&self, attempt: u32, error: &crate::Error, latency: Duration) {
         #[cfg(feature = "tracing")]
         {
-            let kind = if error.is_timeout() {
-                "timeout"
-            } else if error.is_connect() {
-                "connect"
-            } else {
-                "transport"
+            let kind = match error {
+                crate::Error::Timeout { .. } => "timeout",
+                crate::Error::Transport { source, .. } if source.is_connect() => "connect",
+                _ => "transport",
             };
-            self.span.record("latency_ms", latency.as_millis() as u64);
-            tracing::debug!(parent: &self.span, kind, latency_ms = latency.as_millis() as u64, "failed");
+            let latency_ms = latency.as_millis() as u64;
+            self.span.record("attempt", attempt);
+            self.span.record("latency_ms", latency_ms);
+            tracing::debug!(parent: &self.span, kind, latency_ms, "failed");
         }
         #[cfg(not(feature = "tracing"))]
-        let _ = (error, latency);
+        let _ = (attempt, error, latency);
     }
 }

@@ -244,12 +244,7 @@ fn decode_everything(bytes: &[u8]) -> Result<(), TestCaseError> {
     }
     // A body that fails to decode becomes a typed Decode error with a bounded snippet.
     if let Err(e) = serde_json::from_slice::<types::UserDetails>(bytes) {
-        let err = Error::from(
-            progenitor_client::Error::<types::ErrorResponse>::InvalidResponsePayload(
-                bytes::Bytes::copy_from_slice(bytes),
-                e,
-            ),
-        );
+        let err = Error::decode(None, Some(200), bytes, &e);
         match &err {
             Error::Decode { snippet, .. } => prop_assert!(snippet.chars().count() <= 200),
             other => prop_assert!(false, "expected Decode, got {other:?}"),
@@ -790,12 +785,7 @@ fn check_no_token_in_decode_error(bytes: &[u8]) -> Result<(), TestCaseError> {
     let Err(e) = serde_json::from_slice::<TokenResponse>(bytes) else {
         return Ok(());
     };
-    let err = Error::from(
-        progenitor_client::Error::<types::ErrorResponse>::InvalidResponsePayload(
-            bytes::Bytes::copy_from_slice(bytes),
-            e,
-        ),
-    );
+    let err = Error::decode(None, Some(200), bytes, &e);
     let shown = format!("{err} {err:?}");
     for secret in SECRETS {
         for window in secret.as_bytes().windows(12) {
@@ -836,12 +826,7 @@ fn decode_errors_of_well_formed_token_bodies_redact_the_snippet() {
             let Err(e) = serde_json::from_slice::<TokenResponse>(&bytes) else {
                 return Ok(());
             };
-            let err = Error::from(
-                progenitor_client::Error::<types::ErrorResponse>::InvalidResponsePayload(
-                    bytes::Bytes::copy_from_slice(&bytes),
-                    e,
-                ),
-            );
+            let err = Error::decode(None, Some(200), &bytes, &e);
             let Error::Decode { snippet, .. } = &err else {
                 return Err(TestCaseError::fail(format!("expected Decode, got {err:?}")));
             };

@@ -54,7 +54,12 @@ async fn a_503_burst_shorter_than_the_budget_succeeds() {
     let sb = sandbox().await;
     // The real default policy (4 attempts, 100 ms doubling): 2 x 503 fit.
     let client = signed_in_with(&sb, RetryPolicy::default()).await;
-    sb.inject(status_fault(USER, 2, 503, "repository_service_unpublished"));
+    sb.inject(status_fault(
+        USER,
+        2,
+        503,
+        "repository_service_unresponsive",
+    ));
     let me = client
         .get_user_details()
         .send()
@@ -79,11 +84,30 @@ async fn every_gateway_status_is_retried() {
     }
 }
 
+/// Requester API Spec v1.12 lists `repository_service_unpublished` and
+/// `repository_service_inactive` with status 503, but they are definite
+/// answers: sent once, not retried.
+#[tokio::test]
+async fn documented_permanent_503_codes_are_not_retried() {
+    for code in [
+        "repository_service_unpublished",
+        "repository_service_inactive",
+    ] {
+        let sb = Sandbox::start().await.unwrap();
+        let client = signed_in_with(&sb, fast(4)).await;
+        sb.inject(status_fault(USER, 5, 503, code));
+        let err = client.get_user_details().send().await.unwrap_err();
+        assert_eq!(err.code().map(ErrorCode::as_str), Some(code), "{err:?}");
+        assert!(!err.is_retryable(), "{code}");
+        assert_eq!(sb.count("GET", USER), 1, "{code}: sent once");
+    }
+}
+
 #[tokio::test]
 async fn a_longer_burst_fails_with_a_retryable_error_after_bounded_attempts() {
     let sb = sandbox().await;
     let client = signed_in_with(&sb, fast(3)).await;
-    sb.inject(status_fault(USER, 50, 503, "repository_service_inactive"));
+    sb.inject(status_fault(USER, 50, 503, "unexpected_error"));
     let started = Instant::now();
     let err = Error::from(client.get_user_details().send().await.unwrap_err());
     assert!(started.elapsed() < Duration::from_secs(10), "bounded time");
@@ -92,7 +116,7 @@ async fn a_longer_burst_fails_with_a_retryable_error_after_bounded_attempts() {
             &err,
             Error::Api {
                 status: 503,
-                code: ErrorCode::RepositoryServiceInactive,
+                code: ErrorCode::UnexpectedError,
                 operation: Some("get_user_details"),
                 ..
             }
@@ -604,7 +628,7 @@ async fn a_download_503_burst_is_retried_and_a_slow_download_times_out() {
         "/oauth2/1/file/",
         2,
         503,
-        "repository_service_unpublished",
+        "repository_service_unresponsive",
     ));
     let doc = client.download(DOC).await.expect("third attempt succeeds");
     assert!(!doc.bytes.is_empty());

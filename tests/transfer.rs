@@ -485,42 +485,75 @@ async fn a_tampered_download_is_an_integrity_error_and_leaves_no_file() {
     assert_eq!(dir_entries(dir.path()), vec!["marksheet.pdf".to_string()]);
 }
 
+/// Requester API Spec v1.12 says DigiLocker sends `hmac` with files,
+/// certificate XML and e-Aadhaar XML: without it, every download path fails
+/// by default, and the typed XML views fail even when the caller opted out.
 #[tokio::test]
-async fn a_missing_hmac_header_is_accepted_by_default_and_rejected_on_request() {
+async fn a_missing_hmac_header_is_rejected_by_default_and_only_raw_bytes_are_accepted_unverified() {
     let (sb, client) = signed_in().await;
     let (uri, body) = seeded_pdf(&sb).await;
-    let omit = || Fault::OmitHmacHeader {
-        path: "/oauth2/1/file/".into(),
+    let omit = |path: &str| Fault::OmitHmacHeader {
+        path: path.into(),
         times: 1,
     };
-
-    sb.inject(omit());
-    let got = client.download(&uri).await.unwrap();
-    assert_eq!(got.hmac, HmacCheck::Unsigned);
-    assert_eq!(&got.bytes[..], &body[..]);
-
-    let strict = client_for(&sb, |b| b.missing_download_hmac(MissingHmac::Reject));
-    sign_in(&strict).await;
-    let dir = tempfile::tempdir().unwrap();
-    sb.inject(omit());
-    let e = strict
-        .download_to_path(&uri, dir.path().join("x.pdf"))
-        .await
-        .unwrap_err();
-    assert!(
+    let missing = |e: &Error| {
         matches!(
             e,
             Error::Integrity {
                 reason: IntegrityFailure::MissingHeader,
                 ..
             }
-        ),
-        "{e:?}"
-    );
+        )
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    sb.inject(omit("/oauth2/1/file/"));
+    let e = client.download(&uri).await.unwrap_err();
+    assert!(missing(&e), "{e:?}");
+    sb.inject(omit("/oauth2/1/file/"));
+    let e = client
+        .download_to_path(&uri, dir.path().join("x.pdf"))
+        .await
+        .unwrap_err();
+    assert!(missing(&e), "{e:?}");
     assert!(dir_entries(dir.path()).is_empty());
-    // With the header, the strict client is happy.
+    sb.inject(omit("/oauth2/1/file/"));
+    let e = client.download_stream(&uri).await.unwrap_err();
+    assert!(missing(&e), "{e:?}");
+    sb.inject(omit("/oauth2/1/xml/"));
+    let e = client
+        .certificate_xml("in.gov.sandboxstate-INCER-INC0000777")
+        .await
+        .unwrap_err();
+    assert!(missing(&e), "{e:?}");
+    sb.inject(omit("/oauth2/3/xml/eaadhaar"));
+    let e = client.eaadhaar().await.unwrap_err();
+    assert!(missing(&e), "{e:?}");
+
+    // Opting out hands out raw bytes marked unverified; typed XML still
+    // refuses unverified bytes.
+    let lenient = client_for(&sb, |b| b.missing_download_hmac(MissingHmac::WarnAndAccept));
+    sign_in(&lenient).await;
+    sb.inject(omit("/oauth2/1/file/"));
+    let got = lenient.download(&uri).await.unwrap();
+    assert_eq!(got.hmac, HmacCheck::Unsigned);
+    assert_eq!(&got.bytes[..], &body[..]);
+    sb.inject(omit("/oauth2/1/xml/"));
+    let e = lenient
+        .certificate("in.gov.sandboxstate-INCER-INC0000777")
+        .await
+        .unwrap_err();
+    assert!(missing(&e), "{e:?}");
+    sb.inject(omit("/oauth2/3/xml/eaadhaar"));
+    let e = lenient.eaadhaar().await.unwrap_err();
+    assert!(missing(&e), "{e:?}");
+    // With the header, both are happy.
     assert_eq!(
-        strict.download(&uri).await.unwrap().hmac,
+        client.download(&uri).await.unwrap().hmac,
+        HmacCheck::Verified
+    );
+    assert_eq!(
+        lenient.download(&uri).await.unwrap().hmac,
         HmacCheck::Verified
     );
 }

@@ -47,13 +47,23 @@ pub fn generate(spec: &Value, view: &Value) -> Result<GeneratedCode, PipelineErr
             operation: isolate_failing_operation(view),
             reason: e.to_string(),
         })?;
-    let file = syn::parse2::<syn::File>(tokens).map_err(|e| PipelineError::Generation {
+    let mut file = syn::parse2::<syn::File>(tokens).map_err(|e| PipelineError::Generation {
         operation: None,
         reason: format!("progenitor emitted unparsable code: {e}"),
     })?;
+    let table = operations(spec);
+    // progenitor names an operation by its id in snake case (upstream ids
+    // may have spaces until a patch names them).
+    let index_of = |id: &str| {
+        use heck::ToSnakeCase as _;
+        table
+            .iter()
+            .position(|op| op.id == id || op.id.to_snake_case() == id)
+    };
+    crate::rewrite::rewrite_operations(&mut file, &index_of)?;
     Ok(GeneratedCode {
         client: prettyplease::unparse(&file),
-        operations: render_operations_table(&operations(spec)),
+        operations: render_operations_table(&table),
     })
 }
 

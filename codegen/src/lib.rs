@@ -16,6 +16,7 @@ mod generate;
 mod names;
 mod operations;
 mod patches;
+mod rewrite;
 mod surface;
 mod view;
 
@@ -25,7 +26,9 @@ pub use diff::{ApiDiff, Change, Impact, Scope, diff};
 pub use error::PipelineError;
 pub use generate::{GeneratedCode, generate};
 pub use names::check_type_names;
-pub use operations::{Auth, BodyKind, Operation, operations, render_operations_table};
+pub use operations::{
+    Auth, BodyKind, Operation, ResponseKind, operations, render_operations_table,
+};
 pub use patches::{Patch, apply_patches, load_patches};
 pub use surface::{OverlayError, OverlayMethod, overlay_methods, parse_overlay, render_surface};
 pub use view::{SIGNING_OWNED_FIELDS, generation_view};

@@ -30,6 +30,19 @@ pub enum BodyKind {
     Binary,
 }
 
+/// What a successful response carries, which decides how it is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResponseKind {
+    /// No declared content.
+    None,
+    /// `application/json`: buffered (bounded) and decoded.
+    Json,
+    /// An XML document: handed out as a byte stream, usually collected.
+    Xml,
+    /// Any other media type (a document): handed out as a byte stream.
+    Binary,
+}
+
 /// One operation of the patched spec, as the client's runtime tables need it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Operation {
@@ -43,6 +56,8 @@ pub struct Operation {
     pub auth: Auth,
     /// The request body encoding.
     pub body: BodyKind,
+    /// What its success response carries.
+    pub response: ResponseKind,
     /// For signed operations: the hash field and its ordered concatenation.
     pub request_hash: Option<(String, Vec<String>)>,
     /// Whether the spec marks it deprecated.
@@ -69,6 +84,7 @@ pub fn operations(spec: &Value) -> Vec<Operation> {
                 path: path.clone(),
                 auth: auth_of(op),
                 body: body_of(op),
+                response: response_of(op),
                 request_hash: op.get("x-digilocker-request-hash").map(|h| {
                     let field = h.get("field").and_then(Value::as_str).unwrap_or("hmac");
                     let concat = h
@@ -108,6 +124,30 @@ fn auth_of(op: &Value) -> Auth {
         Auth::ClientBasic
     } else {
         Auth::None
+    }
+}
+
+fn response_of(op: &Value) -> ResponseKind {
+    let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+        return ResponseKind::None;
+    };
+    let success = responses
+        .iter()
+        .find(|(status, _)| status.starts_with('2'))
+        .and_then(|(_, r)| r.get("content"))
+        .and_then(Value::as_object);
+    let Some(content) = success else {
+        return ResponseKind::None;
+    };
+    let kinds: Vec<&str> = content.keys().map(String::as_str).collect();
+    if kinds.iter().any(|k| k.ends_with("json")) {
+        ResponseKind::Json
+    } else if kinds.iter().any(|k| k.ends_with("xml")) {
+        ResponseKind::Xml
+    } else if kinds.is_empty() {
+        ResponseKind::None
+    } else {
+        ResponseKind::Binary
     }
 }
 
@@ -151,8 +191,8 @@ pub fn render_operations_table(ops: &[Operation]) -> String {
         };
         let _ = writeln!(
             s,
-            "    OperationSpec {{ id: {:?}, method: {:?}, path: {:?}, auth: Auth::{:?}, body: BodyKind::{:?}, request_hash: {hash}, deprecated: {} }},",
-            op.id, op.method, op.path, op.auth, op.body, op.deprecated
+            "    OperationSpec {{ id: {:?}, method: {:?}, path: {:?}, auth: Auth::{:?}, body: BodyKind::{:?}, response: ResponseKind::{:?}, request_hash: {hash}, deprecated: {} }},",
+            op.id, op.method, op.path, op.auth, op.body, op.response, op.deprecated
         );
     }
     s.push_str("];\n");

@@ -57,15 +57,22 @@ impl Client {
         Ok(tokens)
     }
 
-    /// Refreshes the access token now (`POST /oauth2/1/token`) with the stored refresh token, and
-    /// stores the new tokens. Calls that need a token refresh on their own
-    /// shortly before expiry (and once after a 401), so this is rarely needed.
-    pub async fn refresh(&self) -> Result<TokenResponse, Error> {
+    /// Refreshes the access token now (`POST /oauth2/1/token`) with the
+    /// stored refresh token, stores and returns the new tokens. Calls that
+    /// need a token refresh on their own shortly before expiry (and once
+    /// after a 401), so this is rarely needed.
+    ///
+    /// Single-flight like every refresh: concurrent callers (and calls
+    /// refreshing on their own) share one request and its outcome. A
+    /// response without `refresh_token` keeps the stored one (RFC 6749 §6).
+    pub async fn refresh(&self) -> Result<StoredTokens, Error> {
         let stored = self.tokens().load().await?.ok_or(AuthError::NoToken)?;
-        let refresh = stored.refresh_token.ok_or(AuthError::NoRefreshToken)?;
-        let tokens = self.refresh_with(refresh).await?;
-        self.tokens().save(StoredTokens::from(&tokens)).await?;
-        Ok(tokens)
+        if stored.refresh_token.is_none() {
+            return Err(AuthError::NoRefreshToken.into());
+        }
+        self.tokens()
+            .refresh_shared(self, &stored.access_token, std::time::Duration::MAX)
+            .await
     }
 
     pub(crate) async fn refresh_with(

@@ -28,5 +28,8 @@ pub use callback::Callback;
 pub use flow::{DeviceLogin, TokenKind};
 pub use pkce::{PkceChallenge, PkceVerifier};
 pub(crate) use store::TokenSlot;
-pub use store::{InMemoryTokenStore, StoreError, StoreFuture, StoredTokens, TokenStore};
+pub use store::{
+    InMemoryTokenStore, MAX_TOKEN_LIFETIME, RefreshFuture, Refresher, StoreError, StoreFuture,
+    StoredTokens, TokenStore,
+};
 pub use wire::{GrantType, RevokeRequest, SignupResponse, TokenRequest, TokenResponse};

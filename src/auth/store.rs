@@ -2,11 +2,12 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
+use tokio::sync::watch;
 
 use super::TokenResponse;
 use crate::{AuthError, Error};
@@ -22,6 +23,11 @@ pub struct StoredTokens {
     pub expires_at: SystemTime,
 }
 
+/// The longest access-token lifetime the client believes. A server that
+/// claims more (up to `i64::MAX` seconds) is clamped to this, so expiry
+/// arithmetic can never overflow.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(366 * 24 * 60 * 60);
+
 impl From<&TokenResponse> for StoredTokens {
     fn from(t: &TokenResponse) -> Self {
         Self {
@@ -33,13 +39,36 @@ impl From<&TokenResponse> for StoredTokens {
 }
 
 impl StoredTokens {
-    fn expires_within(&self, skew: Duration) -> bool {
-        SystemTime::now() + skew >= self.expires_at
+    /// Whether the access token expires within `skew` from now.
+    pub fn expires_within(&self, skew: Duration) -> bool {
+        match SystemTime::now().checked_add(skew) {
+            Some(deadline) => deadline >= self.expires_at,
+            None => true,
+        }
+    }
+
+    /// The tokens of a refresh response, keeping `previous`'s refresh token
+    /// when the response omits one (RFC 6749 §6: the server *may* issue a
+    /// new refresh token; if it does not, the old one stays valid).
+    pub(crate) fn refreshed(response: &TokenResponse, previous: SecretString) -> Self {
+        let mut tokens = Self::from(response);
+        if tokens.refresh_token.is_none() {
+            tokens.refresh_token = Some(previous);
+        }
+        tokens
     }
 }
 
 /// A boxed future returned by [`TokenStore`] methods.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// The future of a refresh: the new tokens, or why there are none.
+pub type RefreshFuture<'a> = Pin<Box<dyn Future<Output = Result<StoredTokens, Error>> + Send + 'a>>;
+
+/// Performs one refresh grant with the given refresh token and returns the
+/// tokens to store (an omitted refresh token is already replaced by the one
+/// sent). Handed by the client to [`TokenStore::refresh_exclusive`].
+pub type Refresher<'a> = Box<dyn FnOnce(SecretString) -> RefreshFuture<'a> + Send + 'a>;
 
 /// A failure of a [`TokenStore`], reported as [`AuthError::Store`].
 #[derive(Debug)]
@@ -73,6 +102,40 @@ pub trait TokenStore: Send + Sync + std::fmt::Debug {
     fn save(&self, tokens: StoredTokens) -> StoreFuture<'_, ()>;
     /// Forgets the tokens.
     fn clear(&self) -> StoreFuture<'_, ()>;
+
+    /// Replaces the access token `stale` with fresh tokens, calling
+    /// `refresh` at most once, and returns the tokens now stored.
+    ///
+    /// The client calls this with at most one refresh in flight per store
+    /// within a process. A store shared by several processes overrides it to
+    /// make the refresh single-flight across all of them (a lease lock, and
+    /// waiters that receive the winner's tokens), because a refresh token is
+    /// spent by its first use.
+    ///
+    /// The default loads the stored tokens; if their access token is no
+    /// longer `stale`, someone else already refreshed and they are returned.
+    /// Otherwise it refreshes with the stored refresh token and saves the
+    /// result.
+    fn refresh_exclusive<'a>(
+        &'a self,
+        stale: &'a SecretString,
+        refresh: Refresher<'a>,
+    ) -> RefreshFuture<'a> {
+        Box::pin(async move {
+            let current = self
+                .load()
+                .await
+                .map_err(store_err)?
+                .ok_or(AuthError::NoToken)?;
+            if !same_secret(&current.access_token, stale) {
+                return Ok(current);
+            }
+            let refresh_token = current.refresh_token.ok_or(AuthError::NoRefreshToken)?;
+            let fresh = refresh(refresh_token).await?;
+            self.save(fresh.clone()).await.map_err(store_err)?;
+            Ok(fresh)
+        })
+    }
 }
 
 /// The default [`TokenStore`]: tokens in process memory.
@@ -98,18 +161,61 @@ impl TokenStore for InMemoryTokenStore {
     }
 }
 
-/// A client's token store plus the lock that makes refresh single-flight.
+/// The outcome of one refresh, shared by every caller that waited for it.
+#[derive(Clone, Debug)]
+enum Outcome {
+    Refreshed(StoredTokens),
+    Failed(SharedFailure),
+}
+
+/// A refresh failure in a form every waiter can get its own copy of.
+#[derive(Clone, Debug)]
+enum SharedFailure {
+    Timeout,
+    Auth(AuthError),
+}
+
+impl SharedFailure {
+    fn of(error: &Error) -> Self {
+        match error {
+            Error::Timeout { .. } => Self::Timeout,
+            Error::Auth(a) => Self::Auth(a.clone()),
+            other => Self::Auth(AuthError::RefreshFailed {
+                status: other.status(),
+                code: other.code().cloned(),
+            }),
+        }
+    }
+
+    fn to_error(&self) -> Error {
+        match self {
+            Self::Timeout => Error::Timeout {
+                operation: Some("get_access_token"),
+            },
+            Self::Auth(a) => Error::Auth(a.clone()),
+        }
+    }
+}
+
+/// A refresh in flight: waiters watch for its outcome.
+#[derive(Debug)]
+struct Inflight {
+    outcome: watch::Receiver<Option<Outcome>>,
+}
+
+/// A client's token store plus the single-flight refresh around it.
 #[derive(Debug)]
 pub(crate) struct TokenSlot {
-    store: std::sync::Arc<dyn TokenStore>,
-    refresh: tokio::sync::Mutex<()>,
+    store: Arc<dyn TokenStore>,
+    inflight: Arc<tokio::sync::Mutex<Option<Inflight>>>,
 }
 
 fn store_err(e: StoreError) -> Error {
     Error::Auth(AuthError::Store(e.0))
 }
 
-fn same(a: &SecretString, b: &SecretString) -> bool {
+/// Constant-time equality of two secrets.
+pub(crate) fn same_secret(a: &SecretString, b: &SecretString) -> bool {
     bool::from(
         a.expose_secret()
             .as_bytes()
@@ -118,10 +224,10 @@ fn same(a: &SecretString, b: &SecretString) -> bool {
 }
 
 impl TokenSlot {
-    pub(crate) fn new(store: std::sync::Arc<dyn TokenStore>) -> Self {
+    pub(crate) fn new(store: Arc<dyn TokenStore>) -> Self {
         Self {
             store,
-            refresh: tokio::sync::Mutex::new(()),
+            inflight: Arc::new(tokio::sync::Mutex::new(None)),
         }
     }
 
@@ -151,30 +257,107 @@ impl TokenSlot {
             .await
     }
 
-    /// Refreshes unless another task already replaced `stale` while this one
-    /// waited for the lock: N concurrent callers cause one refresh.
+    /// Replaces the access token `stale`, with one refresh in flight per
+    /// store: every caller that arrives while it runs waits for it and gets
+    /// its outcome, success or failure. The refresh runs in its own task, so
+    /// a caller that gives up does not cancel it for the others, and it is
+    /// bounded by the client's refresh deadline.
     pub(crate) async fn refresh_replacing(
         &self,
         client: &crate::Client,
         stale: &SecretString,
         skew: Duration,
     ) -> Result<SecretString, Error> {
-        let _guard = self.refresh.lock().await;
-        let current = self.load().await?.ok_or(AuthError::NoToken)?;
-        if !same(&current.access_token, stale) && !current.expires_within(skew) {
-            return Ok(current.access_token);
-        }
-        let refresh_token = current.refresh_token.ok_or(AuthError::NoRefreshToken)?;
-        // Boxed: the refresh itself runs through the transport's hooks.
-        let response = Box::pin(client.refresh_with(refresh_token))
+        Ok(self.refresh_shared(client, stale, skew).await?.access_token)
+    }
+
+    /// [`refresh_replacing`](Self::refresh_replacing), returning every stored token.
+    pub(crate) async fn refresh_shared(
+        &self,
+        client: &crate::Client,
+        stale: &SecretString,
+        skew: Duration,
+    ) -> Result<StoredTokens, Error> {
+        let mut receiver = {
+            let mut inflight = self.inflight.lock().await;
+            match inflight.as_ref() {
+                Some(running) => running.outcome.clone(),
+                None => {
+                    // Someone may have refreshed since the caller read `stale`.
+                    let current = self.load().await?.ok_or(AuthError::NoToken)?;
+                    if !same_secret(&current.access_token, stale) && !current.expires_within(skew) {
+                        return Ok(current);
+                    }
+                    let (sender, receiver) = watch::channel(None);
+                    *inflight = Some(Inflight {
+                        outcome: receiver.clone(),
+                    });
+                    self.spawn_refresh(client, current.access_token, sender);
+                    receiver
+                }
+            }
+        };
+        // The sender lives until it has sent, so `wait_for` only fails if
+        // the refresh task panicked.
+        let outcome = receiver
+            .wait_for(Option::is_some)
             .await
-            .map_err(|e| {
-                Error::Auth(AuthError::RefreshFailed {
-                    status: e.status(),
-                    code: e.code().cloned(),
+            .ok()
+            .and_then(|outcome| outcome.clone());
+        match outcome {
+            Some(Outcome::Refreshed(tokens)) => Ok(tokens),
+            Some(Outcome::Failed(failure)) => Err(failure.to_error()),
+            None => Err(Error::Auth(AuthError::RefreshFailed {
+                status: None,
+                code: None,
+            })),
+        }
+    }
+
+    /// Runs the refresh of `stale` in its own task and publishes the outcome.
+    fn spawn_refresh(
+        &self,
+        client: &crate::Client,
+        stale: SecretString,
+        sender: watch::Sender<Option<Outcome>>,
+    ) {
+        let client = client.clone();
+        let store = Arc::clone(&self.store);
+        let inflight = Arc::clone(&self.inflight);
+        let deadline = client.config().timeouts.refresh;
+        tokio::spawn(async move {
+            let refresher: Refresher<'_> = Box::new(|refresh_token: SecretString| {
+                let client = &client;
+                Box::pin(async move {
+                    let response = client.refresh_with(refresh_token.clone()).await;
+                    let response = response.map_err(refresh_error)?;
+                    Ok(StoredTokens::refreshed(&response, refresh_token))
                 })
-            })?;
-        self.save(StoredTokens::from(&response)).await?;
-        Ok(response.access_token)
+            });
+            let run = store.refresh_exclusive(&stale, refresher);
+            let outcome = match tokio::time::timeout(deadline, run).await {
+                Ok(Ok(tokens)) => Outcome::Refreshed(tokens),
+                Ok(Err(error)) => Outcome::Failed(SharedFailure::of(&error)),
+                Err(_) => Outcome::Failed(SharedFailure::Timeout),
+            };
+            // Clear first, under the lock, so no new caller joins a finished
+            // refresh; waiters already holding a receiver still get `outcome`.
+            let mut slot = inflight.lock().await;
+            *slot = None;
+            let _ = sender.send(Some(outcome));
+        });
+    }
+}
+
+/// How a failed refresh request is reported: timeouts stay timeouts
+/// (retryable); an answer from the server keeps its status and code.
+fn refresh_error(error: Error) -> Error {
+    match error {
+        Error::Timeout { .. } => error,
+        Error::Auth(_) => error,
+        other => Error::Auth(AuthError::RefreshFailed {
+            status: other.status(),
+            code: other.code().cloned(),
+        }),
     }
 }

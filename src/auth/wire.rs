@@ -137,17 +137,33 @@ pub struct TokenResponse {
 
 impl TokenResponse {
     /// When the access token expires (`expires_in` counted from receipt).
+    ///
+    /// A negative `expires_in` counts as already expired; one above
+    /// [`MAX_TOKEN_LIFETIME`](super::MAX_TOKEN_LIFETIME) is clamped to it.
     pub fn expires_at(&self) -> Instant {
-        self.received_at + self.lifetime()
+        self.received_at
+            .checked_add(self.lifetime())
+            .unwrap_or(self.received_at)
     }
 
     /// The same expiry as wall-clock time, for persisting.
     pub fn expires_at_system(&self) -> SystemTime {
-        self.received_at_wall + self.lifetime()
+        self.received_at_wall
+            .checked_add(self.lifetime())
+            .unwrap_or(self.received_at_wall)
     }
 
-    fn lifetime(&self) -> Duration {
+    /// The token's lifetime as sent, clamped to `0..=MAX_TOKEN_LIFETIME`.
+    pub fn lifetime(&self) -> Duration {
         Duration::from_secs(u64::try_from(self.expires_in).unwrap_or(0))
+            .min(super::MAX_TOKEN_LIFETIME)
+    }
+
+    /// When the user's consent expires, from `consent_valid_till`; `None`
+    /// when absent, negative, or beyond what `SystemTime` can hold.
+    pub fn consent_expires_at(&self) -> Option<SystemTime> {
+        let secs = u64::try_from(self.consent_valid_till?).ok()?;
+        SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs))
     }
 }
 

@@ -154,13 +154,38 @@ error_codes! {
     AuthFailure => "auth_failure",
 }
 
+/// What an error code says about sending the same request again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RetryClass {
+    /// A transient upstream failure: worth retrying whatever the status.
+    Transient,
+    /// A definite answer (bad input, a repository that is unpublished or
+    /// inactive, …): retrying gives the same answer, even under a 503.
+    Permanent,
+    /// No information (an unknown or empty code, a generic server error):
+    /// the status decides (502, 503 and 504 are retried).
+    ByStatus,
+}
+
 impl ErrorCode {
     /// Whether the code names a transient upstream failure worth retrying.
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            Self::RepositoryServiceUnresponsive | Self::PartnerServiceUnresponsive
-        )
+        self.retry_class() == RetryClass::Transient
+    }
+
+    /// The code's retry classification, the one rule the client's retries
+    /// and [`Error::is_retryable`](crate::Error::is_retryable) follow.
+    pub fn retry_class(&self) -> RetryClass {
+        match self {
+            Self::RepositoryServiceUnresponsive | Self::PartnerServiceUnresponsive => {
+                RetryClass::Transient
+            }
+            Self::UnexpectedError | Self::InternalServerError | Self::Other(_) => {
+                RetryClass::ByStatus
+            }
+            _ => RetryClass::Permanent,
+        }
     }
 }
 

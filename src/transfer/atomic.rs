@@ -26,8 +26,30 @@ fn io_error(path: &Path, source: io::Error) -> Error {
     }
 }
 
+/// The longest file name most file systems accept, in bytes.
+pub(crate) const NAME_MAX: usize = 255;
+
+/// What the temp name adds to the target's name: `.`, `.`, six random
+/// characters and `.part`.
+const TEMP_OVERHEAD: usize = 1 + 1 + 6 + 5;
+
+/// `name` cut (at a character boundary) so the temp name fits in NAME_MAX.
+fn shortened(name: &str) -> &str {
+    let max = NAME_MAX - TEMP_OVERHEAD;
+    if name.len() <= max {
+        return name;
+    }
+    let mut end = max;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
 impl AtomicFile {
-    /// Creates `.<name>.XXXXXX.part` in `target`'s directory.
+    /// Creates `.<name>.XXXXXX.part` in `target`'s directory, with `<name>`
+    /// shortened so the temp name fits in [`NAME_MAX`] bytes whatever the
+    /// target's name.
     pub(crate) async fn create(target: &Path) -> Result<Self, Error> {
         let Some(name) = target.file_name() else {
             return Err(ValidationError::new("path", "has no file name").into());
@@ -41,7 +63,7 @@ impl AtomicFile {
         };
         // One open(2) with O_EXCL; quick enough to run inline.
         let named = tempfile::Builder::new()
-            .prefix(&format!(".{}.", name.to_string_lossy()))
+            .prefix(&format!(".{}.", shortened(&name.to_string_lossy())))
             .suffix(".part")
             .tempfile_in(&dir)
             .map_err(|e| io_error(&dir, e))?;
@@ -119,6 +141,24 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    /// A 250-byte name (and a 255-byte one of multi-byte characters) is
+    /// valid on Linux; the temp name must fit too.
+    #[tokio::test]
+    async fn longest_valid_names_work() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            format!("{}.pdf", "a".repeat(246)),
+            format!("{}.pdf", "अ".repeat(83)),
+        ] {
+            assert!(name.len() <= NAME_MAX, "{}", name.len());
+            let target = dir.path().join(&name);
+            let mut f = AtomicFile::create(&target).await.unwrap();
+            f.write(b"x").await.unwrap();
+            assert_eq!(f.commit().await.unwrap(), 1);
+            assert_eq!(std::fs::read(&target).unwrap(), b"x");
+        }
     }
 
     #[tokio::test]

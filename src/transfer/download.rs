@@ -24,7 +24,8 @@ pub enum HmacCheck {
     /// secret, compared in constant time).
     Verified,
     /// The server sent no `hmac` header and the client is configured with
-    /// [`MissingHmac::WarnAndAccept`] (the default): the body is unverified.
+    /// [`MissingHmac::WarnAndAccept`] (not the default): the body is
+    /// unverified.
     Unsigned,
 }
 
@@ -79,6 +80,10 @@ pub struct DownloadStream {
     hold_back: bool,
     content_type: Option<String>,
     content_length: Option<u64>,
+    /// Bytes received so far, and the most allowed.
+    received: u64,
+    limit: Option<u64>,
+    status: u16,
     finished: bool,
 }
 
@@ -102,6 +107,17 @@ impl DownloadStream {
         operation: &'static str,
         response: ResponseValue<ByteStream>,
     ) -> Result<Self, Error> {
+        Self::with_policy(client, operation, response, client.config().missing_hmac)
+    }
+
+    /// [`new`](Self::new) with an explicit policy for a missing `hmac`.
+    pub(crate) fn with_policy(
+        client: &Client,
+        operation: &'static str,
+        response: ResponseValue<ByteStream>,
+        missing_hmac: MissingHmac,
+    ) -> Result<Self, Error> {
+        let status = response.status().as_u16();
         let headers = response.headers();
         let text = |name| {
             headers
@@ -126,7 +142,7 @@ impl DownloadStream {
                 }
                 Some(header)
             }
-            None => match client.config().missing_hmac {
+            None => match missing_hmac {
                 MissingHmac::Reject => return Err(integrity(IntegrityFailure::MissingHeader)),
                 MissingHmac::WarnAndAccept => {
                     #[cfg(feature = "tracing")]
@@ -139,7 +155,8 @@ impl DownloadStream {
                 }
             },
         };
-        Ok(Self {
+        let limit = client.config().limits.stream;
+        Self {
             operation,
             inner: response.into_inner().into_inner(),
             signer: client.config().body_signer.clone(),
@@ -148,8 +165,30 @@ impl DownloadStream {
             hold_back: true,
             content_type,
             content_length,
+            received: 0,
+            limit: None,
+            status,
             finished: false,
-        })
+        }
+        .limited(limit)
+    }
+
+    /// Fails the stream once more than `limit` bytes arrive (or are
+    /// announced), with [`Error::ResponseTooLarge`].
+    pub(crate) fn limited(mut self, limit: Option<u64>) -> Result<Self, Error> {
+        self.limit = limit;
+        match (limit, self.content_length) {
+            (Some(max), Some(announced)) if announced > max => Err(self.too_large(max)),
+            _ => Ok(self),
+        }
+    }
+
+    fn too_large(&self, limit: u64) -> Error {
+        Error::ResponseTooLarge {
+            operation: self.operation,
+            status: self.status,
+            limit,
+        }
     }
 
     /// The `Content-Type` the server sent.
@@ -173,10 +212,18 @@ impl DownloadStream {
     }
 
     /// Reads the whole body into memory and returns it once verified.
+    ///
+    /// The stream's limit applies (unbounded unless
+    /// [`BodyLimits::stream`](crate::BodyLimits::stream) is set); the
+    /// client's own in-memory downloads use [`BodyLimits::download`](crate::BodyLimits::download).
     pub async fn collect_verified(mut self) -> Result<Download, Error> {
         // Pre-size from Content-Length, capped so a bogus header cannot
         // force a huge allocation.
-        let capacity = self.content_length.unwrap_or(0).min(16 * 1024 * 1024);
+        let capacity = self
+            .content_length
+            .unwrap_or(0)
+            .min(self.limit.unwrap_or(u64::MAX))
+            .min(16 * 1024 * 1024);
         let mut body = BytesMut::with_capacity(usize::try_from(capacity).unwrap_or(0));
         while let Some(chunk) = self.next().await {
             body.extend_from_slice(&chunk?);
@@ -256,6 +303,12 @@ impl Stream for DownloadStream {
                     if chunk.is_empty() {
                         continue;
                     }
+                    this.received = this.received.saturating_add(chunk.len() as u64);
+                    if let Some(limit) = this.limit.filter(|l| this.received > *l) {
+                        this.finished = true;
+                        this.held = None;
+                        return Poll::Ready(Some(Err(this.too_large(limit))));
+                    }
                     this.signer.update(&chunk);
                     if !this.hold_back {
                         return Poll::Ready(Some(Ok(chunk)));
@@ -287,8 +340,10 @@ impl Client {
     /// segment. The body's HMAC-SHA256 (keyed with the client secret) is
     /// compared in constant time with the `hmac` header; a mismatch is an
     /// [`Error::Integrity`] and no data is returned. Without the header, the
-    /// client's [`MissingHmac`] policy decides (default: warn and accept,
-    /// reported as [`HmacCheck::Unsigned`]).
+    /// client's [`MissingHmac`] policy decides (default: reject; with
+    /// [`MissingHmac::WarnAndAccept`] the result says [`HmacCheck::Unsigned`]).
+    /// At most [`BodyLimits::download`](crate::BodyLimits::download) bytes are
+    /// held, within the total deadline.
     ///
     /// ```no_run
     /// # async fn run(client: digilocker_authpartner::Client) -> Result<(), digilocker_authpartner::Error> {
@@ -297,7 +352,57 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn download(&self, uri: &str) -> Result<Download, Error> {
-        self.download_stream(uri).await?.collect_verified().await
+        validate::document_uri("uri", uri)?;
+        let limit = self.config().limits.download;
+        self.buffered("get_file", async {
+            let response = self.get_file().uri(uri).send().await?;
+            DownloadStream::new(self, "get_file", response)?
+                .limited(Some(limit as u64))?
+                .collect_verified()
+                .await
+        })
+        .await
+    }
+
+    /// Runs a download that is collected in memory within the client's
+    /// total deadline ([`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
+    async fn buffered<T>(
+        &self,
+        operation: &'static str,
+        call: impl std::future::Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        tokio::time::timeout(self.config().timeouts.total, call)
+            .await
+            .map_err(|_| Error::Timeout {
+                operation: Some(operation),
+            })?
+    }
+
+    /// The raw XML of a document, verified against its `hmac` header under
+    /// `missing_hmac`, bounded by [`BodyLimits::xml`](crate::BodyLimits::xml)
+    /// and the total deadline.
+    pub(crate) async fn xml_document(
+        &self,
+        operation: &'static str,
+        uri: Option<&str>,
+        missing_hmac: MissingHmac,
+    ) -> Result<Download, Error> {
+        let limit = self.config().limits.xml as u64;
+        self.buffered(operation, async {
+            let response = match (operation, uri) {
+                ("get_certificate_xml", Some(uri)) => {
+                    validate::document_uri("uri", uri)?;
+                    self.get_certificate_xml().uri(uri).send().await?
+                }
+                ("get_eaadhaar_xml_v2", _) => self.get_eaadhaar_xml_v2().send().await?,
+                _ => self.get_eaadhaar_xml().send().await?,
+            };
+            DownloadStream::with_policy(self, operation, response, missing_hmac)?
+                .limited(Some(limit))?
+                .collect_verified()
+                .await
+        })
+        .await
     }
 
     /// Starts a streamed, verified download of `uri`:
@@ -370,10 +475,8 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn certificate_xml(&self, uri: &str) -> Result<Download, Error> {
-        validate::document_uri("uri", uri)?;
-        let response = self.get_certificate_xml().uri(uri).send().await?;
-        DownloadStream::new(self, "get_certificate_xml", response)?
-            .collect_verified()
+        let policy = self.config().missing_hmac;
+        self.xml_document("get_certificate_xml", Some(uri), policy)
             .await
     }
 
@@ -383,10 +486,8 @@ impl Client {
     /// The XML's own (UIDAI) digital signature is **not** verified. For a
     /// typed view use [`eaadhaar`](Self::eaadhaar).
     pub async fn eaadhaar_xml(&self) -> Result<Download, Error> {
-        let response = self.get_eaadhaar_xml().send().await?;
-        DownloadStream::new(self, "get_eaadhaar_xml", response)?
-            .collect_verified()
-            .await
+        let policy = self.config().missing_hmac;
+        self.xml_document("get_eaadhaar_xml", None, policy).await
     }
 
     /// The account's e-Aadhaar data as raw XML from the older v2 endpoint,
@@ -396,9 +497,7 @@ impl Client {
     /// pass the bytes to
     /// [`xml::EAadhaar::from_xml`](crate::xml::EAadhaar::from_xml).
     pub async fn eaadhaar_xml_v2(&self) -> Result<Download, Error> {
-        let response = self.get_eaadhaar_xml_v2().send().await?;
-        DownloadStream::new(self, "get_eaadhaar_xml_v2", response)?
-            .collect_verified()
-            .await
+        let policy = self.config().missing_hmac;
+        self.xml_document("get_eaadhaar_xml_v2", None, policy).await
     }
 }

@@ -108,6 +108,12 @@ impl FileKind {
 /// an HTTP header); no empty, `.` or `..` segments; no segment with leading
 /// or trailing whitespace; ends with a file name that has none of
 /// `\ / : * ? < > | ' ^ ~` and the extension `.pdf`, `.png`, `.jpg` or `.jpeg`.
+/// The longest destination path accepted, in bytes.
+pub(crate) const MAX_DESTINATION_LEN: usize = 1024;
+
+/// The longest folder or file name in a destination path, in bytes.
+pub(crate) const MAX_SEGMENT_LEN: usize = 255;
+
 pub(crate) fn check_destination(path: &str) -> Result<FileKind, ValidationError> {
     let bad = |reason: String| ValidationError::new("path", reason);
     if path.is_empty() {
@@ -133,9 +139,6 @@ pub(crate) fn check_destination(path: &str) -> Result<FileKind, ValidationError>
     if segments.iter().any(|s| s.is_empty()) {
         return Err(bad("must not contain empty segments ('//')".into()));
     }
-    if segments.iter().any(|s| *s == "." || *s == "..") {
-        return Err(bad("must not contain '.' or '..' segments".into()));
-    }
     if segments.iter().any(|s| s.trim() != *s) {
         return Err(bad("segments must not start or end with whitespace".into()));
     }
@@ -147,6 +150,24 @@ pub(crate) fn check_destination(path: &str) -> Result<FileKind, ValidationError>
         return Err(bad(format!(
             "file name {file_name:?} contains {c:?}; none of \\ / : * ? < > | ' ^ ~ is allowed"
         )));
+    }
+    if path.len() > MAX_DESTINATION_LEN {
+        return Err(bad(format!(
+            "is longer than {MAX_DESTINATION_LEN} bytes ({} bytes)",
+            path.len()
+        )));
+    }
+    for segment in &segments {
+        // No '.'/'..' (decoded or not), no '\' (also encoded), no '/'
+        // hidden as %2f, and a length limit: the same rule as every path
+        // parameter.
+        crate::transport::check_segment("path", segment, crate::transport::Separators::Refused)?;
+        if segment.len() > MAX_SEGMENT_LEN {
+            return Err(bad(format!(
+                "segment {:?}… is longer than {MAX_SEGMENT_LEN} bytes",
+                segment.chars().take(16).collect::<String>()
+            )));
+        }
     }
     let kind = file_name
         .rsplit_once('.')
@@ -633,6 +654,16 @@ mod tests {
             "/Documents/a.exe",
             "/Documents/a.pdf.exe",
             "/Documents/a.gif",
+            // Traversal in every spelling, and over-long names.
+            "/..\\..\\etc/a.pdf",
+            "/%2e%2e/%2e%2e/a.pdf",
+            "/%2E./a.pdf",
+            "/a%2fb/c.pdf",
+            "/a%5cb/c.pdf",
+            "/a%252e%252e/../c.pdf",
+            "/%252e%252e/c.pdf",
+            &format!("/{}/a.pdf", "d".repeat(256)),
+            &format!("/{}a.pdf", "d/".repeat(600)),
         ] {
             let err = check_destination(bad).unwrap_err();
             assert_eq!(err.field, "path", "{bad:?}");

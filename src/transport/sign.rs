@@ -3,7 +3,7 @@
 use secrecy::ExposeSecret;
 
 use crate::Client;
-use crate::operations::OperationSpec;
+use crate::operations::{BodyKind, OperationSpec};
 use crate::signing::{request_hash, timestamp_now};
 
 /// Appends `clientid`, `ts` (now) and the hash field to `fields`, per the
@@ -32,7 +32,8 @@ pub(crate) fn signed_fields(
 
 /// Re-signs a form-encoded request body in place (fresh `ts` per attempt).
 pub(crate) fn sign_form_body(client: &Client, op: &OperationSpec, request: &mut reqwest::Request) {
-    if op.request_hash.is_none() {
+    // Multipart bodies are signed when they are built (`multipart.rs`).
+    if op.request_hash.is_none() || op.body != BodyKind::Form {
         return;
     }
     let body = request

@@ -30,11 +30,18 @@ use quick_xml::reader::Reader;
 pub use certificate::{Certificate, Organization, Person};
 pub use eaadhaar::{Address, EAadhaar};
 
+use crate::client::MissingHmac;
 use crate::{Client, Error};
 
 impl Client {
     /// The certificate metadata of an issued document, parsed from
     /// `GET /oauth2/1/xml/{uri}` (verified against its `hmac` header).
+    ///
+    /// Typed data is only ever made from verified bytes: a missing `hmac`
+    /// header fails with [`IntegrityFailure::MissingHeader`](crate::IntegrityFailure::MissingHeader)
+    /// even under [`MissingHmac::WarnAndAccept`](crate::client::MissingHmac::WarnAndAccept)
+    /// (whose unverified bytes [`certificate_xml`](Self::certificate_xml)
+    /// returns, marked [`HmacCheck::Unsigned`](crate::transfer::HmacCheck::Unsigned)).
     ///
     /// The certificate's XML signature is **not** verified. For the raw XML
     /// use [`certificate_xml`](Self::certificate_xml).
@@ -47,12 +54,17 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn certificate(&self, uri: &str) -> Result<Certificate, Error> {
-        let xml = self.certificate_xml(uri).await?;
+        let xml = self
+            .xml_document("get_certificate_xml", Some(uri), MissingHmac::Reject)
+            .await?;
         Certificate::parse(&xml.bytes, Some("get_certificate_xml"))
     }
 
     /// The account's e-Aadhaar data (v3 endpoint), parsed from
     /// `GET /oauth2/3/xml/eaadhaar` (verified against its `hmac` header).
+    ///
+    /// Like [`certificate`](Self::certificate), it requires the `hmac`
+    /// header whatever the client's policy.
     ///
     /// The UIDAI signature is **not** verified; the photo is only reported as
     /// present, not decoded. For the raw XML use
@@ -65,7 +77,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn eaadhaar(&self) -> Result<EAadhaar, Error> {
-        let xml = self.eaadhaar_xml().await?;
+        let xml = self
+            .xml_document("get_eaadhaar_xml", None, MissingHmac::Reject)
+            .await?;
         EAadhaar::parse(&xml.bytes, Some("get_eaadhaar_xml"))
     }
 }
