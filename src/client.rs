@@ -83,7 +83,7 @@ pub struct BodyLimits {
     pub json: usize,
     /// XML documents: certificate data and e-Aadhaar (default 4 MiB).
     pub xml: usize,
-    /// In-memory downloads, [`Client::download`] (default 64 MiB; DigiLocker
+    /// In-memory downloads, [`Client::download`] (default 32 MiB; DigiLocker
     /// documents are at most a few MiB, uploads at most 10 MiB).
     pub download: usize,
     /// Streamed downloads, [`Client::download_stream`] and
@@ -97,7 +97,7 @@ impl Default for BodyLimits {
             error_body: 8 * 1024,
             json: 4 * 1024 * 1024,
             xml: 4 * 1024 * 1024,
-            download: 64 * 1024 * 1024,
+            download: 32 * 1024 * 1024,
             stream: None,
         }
     }

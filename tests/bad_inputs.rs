@@ -674,6 +674,87 @@ async fn bad_inputs_are_rejected_before_the_network() {
         client.revoke(TokenKind::Access),
     ));
 
+    // ---- Path traversal and header parameters ----------------------------
+    // Each is refused before anything is sent; what is allowed travels as
+    // exactly one encoded segment (see tests/hostile_server.rs).
+    for uri in [
+        "..\\..\\..\\oauth2\\1\\user",
+        "a\\..\\..\\..\\..\\steal",
+        "..",
+        "%2e%2e",
+        "%2E.",
+        "..%2f..%2fuser",
+        "..%5c..%5cuser",
+        "%252e%252e",
+    ] {
+        cases.push(case(
+            "download: traversal uri",
+            Expect::Validation("uri"),
+            c.download(uri),
+        ));
+        cases.push(case(
+            "get_file (raw): traversal uri",
+            Expect::Validation("uri"),
+            async move { c.get_file().uri(uri).send().await.map(drop) },
+        ));
+        cases.push(case(
+            "get_certificate_xml (raw): traversal uri",
+            Expect::Validation("uri"),
+            async move { c.get_certificate_xml().uri(uri).send().await.map(drop) },
+        ));
+        cases.push(case(
+            "folder listing (raw): traversal id",
+            Expect::Validation("id"),
+            async move {
+                c.get_uploaded_documents_in_folder()
+                    .id(uri)
+                    .send()
+                    .await
+                    .map(drop)
+            },
+        ));
+    }
+    for dest in [
+        "/..\\..\\etc/a.pdf",
+        "/%2e%2e/%2e%2e/a.pdf",
+        "/a%2fb/c.pdf",
+        "/a%5cb/c.pdf",
+        "/%252e%252e/a.pdf",
+    ] {
+        cases.push(case(
+            "upload: traversal destination",
+            Expect::Validation("path"),
+            c.upload_bytes(PDF.to_vec(), dest),
+        ));
+    }
+    cases.push(case(
+        "upload: over-long folder name",
+        Expect::Validation("path"),
+        async move {
+            let dest = format!("/{}/a.pdf", "d".repeat(300));
+            c.upload_bytes(PDF.to_vec(), &dest).await.map(drop)
+        },
+    ));
+    cases.push(case(
+        "get_file (raw): missing uri",
+        Expect::Validation("uri"),
+        async move { c.get_file().send().await.map(drop) },
+    ));
+    cases.push(case(
+        "upload_file (raw): header with a newline",
+        Expect::Validation("path"),
+        async move {
+            c.upload_file()
+                .path("/a\nb.pdf")
+                .hmac("x")
+                .content_type("application/pdf")
+                .body(PDF.to_vec())
+                .send()
+                .await
+                .map(drop)
+        },
+    ));
+
     // ---- Run the table ---------------------------------------------------
     let total = cases.len();
     let mut report = Vec::new();

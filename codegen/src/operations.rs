@@ -140,13 +140,14 @@ fn response_of(op: &Value) -> ResponseKind {
         return ResponseKind::None;
     };
     let kinds: Vec<&str> = content.keys().map(String::as_str).collect();
-    if kinds.iter().any(|k| k.ends_with("json")) {
-        ResponseKind::Json
-    } else if kinds.iter().any(|k| k.ends_with("xml")) {
-        ResponseKind::Xml
-    } else if kinds.is_empty() {
+    if kinds.is_empty() {
         ResponseKind::None
+    } else if kinds.iter().all(|k| k.ends_with("json")) {
+        ResponseKind::Json
+    } else if kinds.iter().all(|k| k.ends_with("xml")) {
+        ResponseKind::Xml
     } else {
+        // A document of several possible types (PDF, images, XML).
         ResponseKind::Binary
     }
 }
