@@ -227,7 +227,7 @@ fn check() {
     let sdk = f.rt.block_on(sdk_upload(f));
     let raw = f.rt.block_on(raw_upload(f));
     assert_eq!(sdk, raw);
-    assert_eq!(sdk.size, LEN.to_string());
+    assert_eq!(sdk.size.bytes(), Some(LEN as u64));
     assert_eq!(f.server.uploaded() - before, 2 * LEN as u64);
     let a = f.dir.path().join("check-sdk.pdf");
     let b = f.dir.path().join("check-raw.pdf");

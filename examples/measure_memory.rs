@@ -160,7 +160,7 @@ fn main() {
     );
     let (stored, up) = measure(&rt, client.upload_path(&src, "/Documents/bench.pdf"));
     let stored = stored.expect("upload");
-    assert_eq!(stored.size, LEN.to_string());
+    assert_eq!(stored.size.bytes(), Some(LEN as u64));
     report("upload_path 10 MB", &up);
 
     let target = dir.path().join("download.pdf");

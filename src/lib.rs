@@ -19,6 +19,7 @@ pub mod multipart;
 mod operations;
 mod pull;
 pub mod retry;
+pub mod shapes;
 pub mod signing;
 mod telemetry;
 pub mod transfer;

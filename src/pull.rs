@@ -152,7 +152,6 @@ impl Client {
             .send()
             .await
             .map(crate::ResponseValue::into_inner)
-            .map_err(Error::from)
     }
 }
 

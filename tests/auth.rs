@@ -182,7 +182,7 @@ async fn concurrent_calls_near_expiry_refresh_once() {
 async fn server_side_revoke_gives_one_refresh_then_a_typed_401() {
     let (sb, client) = signed_in().await;
     sb.revoke_all_tokens();
-    let err: Error = client.get_user_details().send().await.unwrap_err().into();
+    let err: Error = client.get_user_details().send().await.unwrap_err();
     assert_eq!(err.status(), Some(401), "{err}");
     assert_eq!(err.code(), Some(&ErrorCode::InvalidToken));
     assert_eq!(err.operation(), Some("get_user_details"));
@@ -207,7 +207,7 @@ async fn revoke_ends_the_session() {
         .find(|r| r.path == "/oauth2/1/revoke")
         .unwrap();
     assert_eq!(revoke_call.auth_scheme.as_deref(), Some("Basic"));
-    let err: Error = client.get_user_details().send().await.unwrap_err().into();
+    let err: Error = client.get_user_details().send().await.unwrap_err();
     assert!(matches!(err, Error::Auth(AuthError::NoToken)), "{err:?}");
 
     // The revoked token itself is dead on the server.
@@ -253,7 +253,7 @@ async fn device_code_flow() {
 async fn sessions_share_configuration_but_not_tokens() {
     let (_sb, client) = signed_in().await;
     let other = client.with_token_store(Arc::new(InMemoryTokenStore::default()));
-    let err: Error = other.get_user_details().send().await.unwrap_err().into();
+    let err: Error = other.get_user_details().send().await.unwrap_err();
     assert!(matches!(err, Error::Auth(AuthError::NoToken)), "{err:?}");
     client.get_user_details().send().await.unwrap();
 }
@@ -295,7 +295,7 @@ async fn secrets_never_appear_in_debug_display_or_errors() {
     let code = Callback::parse(&callback).unwrap();
 
     sb.revoke_all_tokens();
-    let api_error: Error = client.get_user_details().send().await.unwrap_err().into();
+    let api_error: Error = client.get_user_details().send().await.unwrap_err();
     let replay_error = client.exchange_code(&pending, &callback).await.unwrap_err();
     let builder = Client::builder("id", secret.clone());
 

@@ -639,7 +639,7 @@ async fn bad_inputs_are_rejected_before_the_network() {
     cases.push(case(
         "user details: not signed in",
         Expect::Auth(AuthError::NoToken),
-        async { client.get_user_details().send().await.map_err(Error::from) },
+        async { client.get_user_details().send().await },
     ));
     cases.push(case(
         "download: not signed in",
@@ -660,7 +660,6 @@ async fn bad_inputs_are_rejected_before_the_network() {
                 })
                 .send()
                 .await
-                .map_err(Error::from)
         },
     ));
     cases.push(case(

@@ -1066,18 +1066,8 @@ const CALLS: [Call; 8] = [
 async fn call(client: &Client, which: Call) -> Result<(), Error> {
     const PDF: &[u8] = b"%PDF-1.4\n%fuzz\n";
     match which {
-        Call::UserDetails => client
-            .get_user_details()
-            .send()
-            .await
-            .map(drop)
-            .map_err(Error::from),
-        Call::ListIssuers => client
-            .list_issuers()
-            .send()
-            .await
-            .map(drop)
-            .map_err(Error::from),
+        Call::UserDetails => client.get_user_details().send().await.map(drop),
+        Call::ListIssuers => client.list_issuers().send().await.map(drop),
         Call::VerifyAccount => client
             .verify_account()
             .body_map(|b| b.mobile(Some("9999999999".to_string())))
@@ -1223,5 +1213,60 @@ fn the_error_body_path_end_to_end_never_panics() {
     assert!(
         stats.contains_key("Api") && stats.contains_key("Decode"),
         "{stats:?}"
+    );
+}
+
+/// Bodies up to several MB, built from fragments that stress the
+/// diagnostics (many short `"key":"value"` pairs, secret keys, long
+/// token-like runs, deep nesting), through every decoder and the error path.
+/// Reports the slowest case per MB: every step is bounded or linear.
+#[test]
+fn multi_megabyte_bodies_are_decoded_in_linear_time() {
+    const FRAGMENTS: &[&str] = &[
+        r#""k":"v","#,
+        r#""refresh_token":"RT-0123456789abcdef","#,
+        r#""code":"#,
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "[[[[[[[[",
+        r#"{"items":[{"mime":["a","b"],"size":"1"},"#,
+        "\u{fffd}\"\\",
+        "<KycRes><UidData><Poi name=\"",
+    ];
+    let strategy = (
+        proptest::sample::select(FRAGMENTS.to_vec()),
+        proptest::sample::select(FRAGMENTS.to_vec()),
+        1usize..6 * 1024 * 1024,
+    )
+        .prop_map(|(a, b, len)| {
+            let unit = format!("{a}{b}");
+            let mut body = String::with_capacity(len + unit.len());
+            body.push('{');
+            while body.len() < len {
+                body.push_str(&unit);
+            }
+            body.into_bytes()
+        });
+    let slowest = Mutex::new((0f64, 0usize));
+    run("multi-megabyte bodies", 24, strategy, |bytes| {
+        let started = std::time::Instant::now();
+        decode_everything(&bytes)?;
+        let snippet = digilocker_authpartner::Error::decode(
+            None,
+            Some(200),
+            &bytes,
+            &serde_json::from_slice::<Value>(b"{").unwrap_err(),
+        );
+        prop_assert!(snippet.to_string().len() < 1024);
+        let per_mb = started.elapsed().as_secs_f64() / (bytes.len() as f64 / 1e6);
+        let mut s = slowest.lock().unwrap();
+        if per_mb > s.0 {
+            *s = (per_mb, bytes.len());
+        }
+        Ok(())
+    });
+    let (per_mb, len) = *slowest.lock().unwrap();
+    println!(
+        "multi-megabyte bodies: slowest case {:.1} ms per MB ({len} bytes)",
+        per_mb * 1e3
     );
 }

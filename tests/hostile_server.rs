@@ -478,3 +478,61 @@ async fn a_long_target_file_name_downloads() {
         .unwrap();
     assert_eq!(std::fs::read(&saved.path).unwrap(), b"%PDF-1.4 long");
 }
+
+/// Requester API Spec v1.12 p.16-17: one listing whose items disagree on
+/// `mime` (a list, then a string) and send `size` blank; p.14: uploaded
+/// sizes as strings; p.32: `registered` as `"true"`. Every shape decodes.
+#[tokio::test]
+async fn every_shape_the_pdfs_show_decodes() {
+    let server = Hostile::start(|seen| {
+        if seen.path.ends_with("/oauth2/2/files/issued") {
+            json(200, serde_json::json!({"items": [
+                {"name": "Class XII Marksheet", "type": "file", "size": "", "date": "12-05-2015",
+                 "parent": "", "mime": ["application/pdf", "application/xml"],
+                 "uri": "in.gov.cbse-HSCER-201412345678", "doctype": "HSCER",
+                 "description": "Class XII Marksheet", "issuerid": "in.gov.cbse", "issuer": "CBSE"},
+                {"name": "Income Certificate", "type": "file", "size": "", "date": "12-05-2015",
+                 "parent": "", "mime": "application/pdf",
+                 "uri": "in.gov.delhi-INCER-98765432", "doctype": "INCER",
+                 "description": "Income Certificate", "issuerid": "in.gov.delhi", "issuer": "Delhi eDistrict"}
+            ]}))
+        } else {
+            json(200, serde_json::json!({"items": [
+                {"name": "payslip.pdf", "type": "file", "size": "366481", "date": "2015-05-12T15:50:38Z",
+                 "parent": "", "mime": "application/pdf", "uri": "in.gov.digilocker-OTHER-1", "id": ""},
+                {"name": "Docs", "type": "dir", "size": 0, "date": "2015-05-12T15:50:38Z",
+                 "parent": "", "mime": "", "uri": "", "id": "5678"}
+            ]}))
+        }
+    })
+    .await;
+    let client = server.client(|b| b);
+    client
+        .set_tokens(valid("AT-0123456789abcdef", "RT-0123456789abcdef"))
+        .await
+        .unwrap();
+    let issued = client.get_issued_documents().send().await.unwrap();
+    assert!(
+        issued.items[0]
+            .mime
+            .as_ref()
+            .unwrap()
+            .contains("application/xml")
+    );
+    assert_eq!(
+        issued.items[1].mime.as_ref().unwrap().first(),
+        Some("application/pdf")
+    );
+    assert_eq!(issued.items[0].size.unwrap().bytes(), None);
+    let uploaded = client.get_uploaded_documents().send().await.unwrap();
+    assert_eq!(uploaded.items[0].size.unwrap().bytes(), Some(366_481));
+    assert_eq!(uploaded.items[1].size.unwrap().bytes(), Some(0));
+    assert!(
+        uploaded.items[1]
+            .mime
+            .as_ref()
+            .unwrap()
+            .as_slice()
+            .is_empty()
+    );
+}

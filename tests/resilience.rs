@@ -109,7 +109,7 @@ async fn a_longer_burst_fails_with_a_retryable_error_after_bounded_attempts() {
     let client = signed_in_with(&sb, fast(3)).await;
     sb.inject(status_fault(USER, 50, 503, "unexpected_error"));
     let started = Instant::now();
-    let err = Error::from(client.get_user_details().send().await.unwrap_err());
+    let err = client.get_user_details().send().await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(10), "bounded time");
     assert!(
         matches!(
@@ -139,7 +139,7 @@ async fn the_time_budget_bounds_retries_too() {
     let client = signed_in_with(&sb, policy).await;
     sb.inject(status_fault(USER, 100_000, 504, "unexpected_error"));
     let started = Instant::now();
-    let err = Error::from(client.get_user_details().send().await.unwrap_err());
+    let err = client.get_user_details().send().await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(10), "bounded time");
     assert_eq!(err.status(), Some(504));
     assert!(err.is_retryable());
@@ -178,7 +178,7 @@ async fn unexpected_error_500_is_not_retried() {
     let sb = sandbox().await;
     let client = signed_in_with(&sb, fast(4)).await;
     sb.inject(status_fault(USER, 5, 500, "unexpected_error"));
-    let err = Error::from(client.get_user_details().send().await.unwrap_err());
+    let err = client.get_user_details().send().await.unwrap_err();
     assert!(
         matches!(
             &err,
@@ -199,7 +199,7 @@ async fn status_530_decodes_to_a_typed_api_error() {
     let sb = sandbox().await;
     let client = signed_in_with(&sb, fast(4)).await;
     sb.inject(status_fault(USER, 1, 530, "unexpected_error"));
-    let err = Error::from(client.get_user_details().send().await.unwrap_err());
+    let err = client.get_user_details().send().await.unwrap_err();
     match &err {
         Error::Api {
             status,
@@ -260,7 +260,7 @@ async fn signed_reads_are_retried_with_a_fresh_signature() {
         .send()
         .await
         .expect("retried");
-    assert_eq!(answer.registered, "true");
+    assert!(bool::from(answer.registered));
     assert_eq!(sb.count("POST", "/account/2/verify"), 2);
 }
 
@@ -284,17 +284,15 @@ async fn non_idempotent_operations_are_never_retried() {
     let body = b"%PDF-1.4\n%resilience\n".to_vec();
     let mut signer = BodySigner::new(sb.client_secret().as_bytes());
     signer.update(&body);
-    let err = Error::from(
-        client
-            .upload_file()
-            .content_type("application/pdf")
-            .path("/resilience.pdf")
-            .hmac(signer.finish_base64())
-            .body(body)
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let err = client
+        .upload_file()
+        .content_type("application/pdf")
+        .path("/resilience.pdf")
+        .hmac(signer.finish_base64())
+        .body(body)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(503), "{err:?}");
     assert_eq!(sb.count("POST", "/oauth2/1/file/upload"), 1, "upload");
 
@@ -305,22 +303,20 @@ async fn non_idempotent_operations_are_never_retried() {
         503,
         "unexpected_error",
     ));
-    let err = Error::from(
-        client
-            .pull_document()
-            .body_map(|b| {
-                b.orgid("000018")
-                    .doctype("HSCER")
-                    .consent(PullDocumentRequestConsent::Y)
-                    .extra(HashMap::from([
-                        ("rollno".to_string(), "1234567".to_string()),
-                        ("year".to_string(), "2019".to_string()),
-                    ]))
-            })
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let err = client
+        .pull_document()
+        .body_map(|b| {
+            b.orgid("000018")
+                .doctype("HSCER")
+                .consent(PullDocumentRequestConsent::Y)
+                .extra(HashMap::from([
+                    ("rollno".to_string(), "1234567".to_string()),
+                    ("year".to_string(), "2019".to_string()),
+                ]))
+        })
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(503), "{err:?}");
     assert_eq!(
         sb.count("POST", "/oauth2/1/pull/pulldocument"),
@@ -401,7 +397,7 @@ async fn retry_policy_none_turns_retries_off() {
     let sb = sandbox().await;
     let client = signed_in_with(&sb, RetryPolicy::none()).await;
     sb.inject(status_fault(USER, 1, 503, "unexpected_error"));
-    let err = Error::from(client.get_user_details().send().await.unwrap_err());
+    let err = client.get_user_details().send().await.unwrap_err();
     assert_eq!(err.status(), Some(503));
     assert!(err.is_retryable(), "still retryable for the caller");
     assert_eq!(sb.count("GET", USER), 1);
@@ -427,7 +423,7 @@ async fn a_slow_response_past_the_timeout_is_a_timeout_error() {
         times: 1,
     });
     let started = Instant::now();
-    let err = Error::from(client.get_user_details().send().await.unwrap_err());
+    let err = client.get_user_details().send().await.unwrap_err();
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "gave up before the server answered"
@@ -481,7 +477,7 @@ async fn a_closed_port_gives_a_retryable_transport_error() {
         .build()
         .expect("loopback http is allowed");
     let started = Instant::now();
-    let err = Error::from(client.list_issuers().send().await.unwrap_err());
+    let err = client.list_issuers().send().await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(10));
     assert!(matches!(&err, Error::Transport { .. }), "{err:?}");
     assert!(matches!(err.operation(), None | Some("list_issuers")));
@@ -497,7 +493,7 @@ async fn a_401_after_a_server_side_revoke_refreshes_once_then_fails_typed() {
     assert_eq!(sb.token_refresh_count(), 0);
 
     sb.revoke_all_tokens();
-    let err = Error::from(client.get_user_details().send().await.unwrap_err());
+    let err = client.get_user_details().send().await.unwrap_err();
     assert!(
         matches!(
             &err,

@@ -387,7 +387,7 @@ async fn failed_attempts_are_traced_without_urls() {
     let err = client.list_issuers().send().await.unwrap_err();
     drop(_guard);
 
-    let err = digilocker_authpartner::Error::from(err);
+    let err = err;
     assert!(err.is_retryable());
     let spans = capture.closed.lock().unwrap().clone();
     let span = spans

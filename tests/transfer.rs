@@ -103,7 +103,7 @@ async fn pdf_png_and_jpeg_upload_list_and_download_back_byte_identical() {
         .await
         .unwrap();
     assert_eq!(stored.path, "/Documents/report.pdf");
-    assert_eq!(stored.size, pdf.len().to_string());
+    assert_eq!(stored.size.bytes(), Some(pdf.len() as u64));
 
     // PNG from a path (streamed), into the root.
     let png = png();
@@ -112,7 +112,10 @@ async fn pdf_png_and_jpeg_upload_list_and_download_back_byte_identical() {
     let stored = client.upload_path(&png_path, "/photo.png").await.unwrap();
     assert_eq!(
         (stored.path.as_str(), stored.size),
-        ("/photo.png", png.len().to_string())
+        (
+            "/photo.png",
+            digilocker_authpartner::shapes::FileSize(Some(png.len() as u64))
+        )
     );
 
     // JPEG from a seekable reader, starting mid-stream.
@@ -126,7 +129,7 @@ async fn pdf_png_and_jpeg_upload_list_and_download_back_byte_identical() {
         .upload_reader(reader, jpeg.len() as u64, "/scan.JPG")
         .await
         .unwrap();
-    assert_eq!(stored.size, jpeg.len().to_string());
+    assert_eq!(stored.size.bytes(), Some(jpeg.len() as u64));
 
     // The wire: the sniffed Content-Type replaced the generated
     // application/octet-stream, with an exact Content-Length and the hmac.

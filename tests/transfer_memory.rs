@@ -157,7 +157,7 @@ async fn a_10_mib_upload_from_a_path_stays_far_below_one_copy_in_memory() {
 
     let (stored, upload_peak) = peak_extra(client.upload_path(&local, "/big.pdf")).await;
     let stored = stored.unwrap();
-    assert_eq!(stored.size, size.to_string());
+    assert_eq!(stored.size.bytes(), Some(size));
 
     let listing = client.get_uploaded_documents().send().await.unwrap();
     let uri = listing

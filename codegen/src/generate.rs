@@ -14,6 +14,14 @@ pub const SECRET_BEARING_TYPES: [(&str, &str); 5] = [
     ("SignupVerifyResponse", "crate::auth::TokenResponse"),
 ];
 
+/// Schemas the PDFs show in more than one shape (`oneOf` in the patched
+/// spec); the overlay's types accept every shape.
+pub const MANY_SHAPED_TYPES: [(&str, &str); 3] = [
+    ("MimeTypes", "crate::shapes::MimeTypes"),
+    ("FileSize", "crate::shapes::FileSize"),
+    ("AccountFlag", "crate::shapes::AccountFlag"),
+];
+
 /// The pipeline's outputs, written to `OUT_DIR` by build.rs.
 #[derive(Clone, Debug)]
 pub struct GeneratedCode {
@@ -31,7 +39,7 @@ fn settings() -> GenerationSettings {
         .with_inner_type("crate::client::ClientState".parse().expect("valid tokens"))
         .with_hooks(HooksMode::Expected)
         .with_derive("PartialEq");
-    for (schema, rust) in SECRET_BEARING_TYPES {
+    for (schema, rust) in SECRET_BEARING_TYPES.into_iter().chain(MANY_SHAPED_TYPES) {
         settings.with_replacement(schema, rust, std::iter::empty());
     }
     settings
