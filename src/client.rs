@@ -80,6 +80,7 @@ pub struct ClientBuilder {
     credentials_in: CredentialsIn,
     missing_hmac: MissingHmac,
     refresh_skew: Duration,
+    pub(crate) oidc: crate::auth::oidc::OidcOptions,
 }
 
 /// Configuration shared by every clone of a [`Client`]: progenitor's inner type.
@@ -102,6 +103,8 @@ pub(crate) struct Config {
     pub(crate) credentials_in: CredentialsIn,
     pub(crate) missing_hmac: MissingHmac,
     pub(crate) refresh_skew: Duration,
+    /// id_token verification.
+    pub(crate) oidc: crate::auth::oidc::OidcSettings,
     /// The HMAC key state, processed once.
     pub(crate) body_signer: BodySigner,
 }
@@ -137,6 +140,7 @@ impl Client {
             credentials_in: CredentialsIn::default(),
             missing_hmac: MissingHmac::default(),
             refresh_skew: Duration::from_secs(30),
+            oidc: Default::default(),
         }
     }
 
@@ -256,6 +260,7 @@ impl ClientBuilder {
             return Err(Error::Config("client_secret is empty".into()));
         }
         let environment = self.environment.map_err(Error::Config)?;
+        let oidc = self.oidc.build(&environment)?;
         let base = Url::parse(environment.base_url())
             .map_err(|e| Error::Config(format!("invalid base URL: {e}")))?;
         crate::transport::guard::check_url(&base)?;
@@ -295,6 +300,7 @@ impl ClientBuilder {
                 credentials_in: self.credentials_in,
                 missing_hmac: self.missing_hmac,
                 refresh_skew: self.refresh_skew,
+                oidc,
                 body_signer,
             }),
             tokens: Arc::new(crate::auth::TokenSlot::new(store)),

@@ -19,11 +19,18 @@
 mod authorize;
 mod callback;
 mod flow;
+mod logout;
+pub mod oidc;
 mod pkce;
+mod scope;
 mod store;
 mod wire;
 
 pub use authorize::{AuthorizeUrlBuilder, PendingAuthorization, Purpose};
+#[cfg(feature = "oidc")]
+pub use oidc::{IdTokenAlgorithm, IdTokenKeys};
+pub use oidc::{IdTokenClaims, IdTokenError, VerifiedIdToken};
+pub use scope::{Acr, AuthMethod, Scope};
 pub use callback::Callback;
 pub use flow::{DeviceLogin, TokenKind};
 pub use pkce::{PkceChallenge, PkceVerifier};
