@@ -67,7 +67,10 @@ async fn refusal(client: &Client, f: &Value, name: &str, nonce: Option<&str>) ->
     let signature = t.rsplit('.').next().unwrap_or_default();
     assert!(!shown.contains(t), "{name}: the error shows the token");
     if signature.len() > 8 {
-        assert!(!shown.contains(signature), "{name}: the error shows the signature");
+        assert!(
+            !shown.contains(signature),
+            "{name}: the error shows the signature"
+        );
     }
     match err {
         Error::Auth(AuthError::IdToken(e)) => e,
@@ -139,7 +142,11 @@ async fn each_broken_token_has_its_own_typed_error() {
             None,
             IdTokenError::AlgorithmNotAllowed("HS256".into()),
         ),
-        ("rs384", None, IdTokenError::AlgorithmNotAllowed("RS384".into())),
+        (
+            "rs384",
+            None,
+            IdTokenError::AlgorithmNotAllowed("RS384".into()),
+        ),
         ("expired", None, IdTokenError::Expired),
         ("not_yet_valid", None, IdTokenError::NotYetValid),
         ("issued_in_future", None, IdTokenError::IssuedInFuture),
@@ -231,7 +238,10 @@ async fn the_meripehchaan_sample_id_token_decodes() {
     assert_eq!(claims.auth_time, Some(1_654_145_975));
     assert_eq!(claims.given_name.as_deref(), Some("Ajit Kumar"));
     assert_eq!(claims.preferred_username.as_deref(), Some("ajit.dl"));
-    assert_eq!(claims.email.as_deref(), Some("ajit.kumar@digilocker.giv.in"));
+    assert_eq!(
+        claims.email.as_deref(),
+        Some("ajit.kumar@digilocker.giv.in")
+    );
     assert_eq!(claims.birthdate.as_deref(), Some("01/01/1990"));
     assert_eq!(claims.phone_number.as_deref(), Some("9876543210"));
     assert_eq!(
@@ -260,7 +270,10 @@ async fn the_meripehchaan_sample_id_token_decodes() {
         "{err:?}"
     );
     let by_signature = client(IdTokenKeys::from_pem(f["pem_spki"].as_str().unwrap()).unwrap());
-    let err = by_signature.verify_id_token(SAMPLE, None).await.unwrap_err();
+    let err = by_signature
+        .verify_id_token(SAMPLE, None)
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,

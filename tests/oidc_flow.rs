@@ -78,7 +78,10 @@ async fn openid_login_verifies_the_id_token_from_the_oidc_token_endpoint() {
     assert_eq!(claims.driving_licence, None, "only the acr requested");
     assert_eq!(claims.extra["acr"], "pan");
     // The unverified decoding sees the same payload.
-    assert_eq!(tokens.unverified_id_token_claims().unwrap().as_ref(), Some(claims));
+    assert_eq!(
+        tokens.unverified_id_token_claims().unwrap().as_ref(),
+        Some(claims)
+    );
     // MeriPehchaan's OIDC endpoint issues no refresh token (v2.3 p.7-8).
     let stored = client.stored_tokens().await.unwrap().unwrap();
     assert!(stored.refresh_token.is_none());
@@ -111,7 +114,12 @@ async fn without_openid_the_v1_endpoint_is_used_and_nothing_is_verified() {
 async fn the_nonce_is_sent_and_checked() {
     let sb = sandbox().await;
     let client = oidc_client(&sb, |b| b);
-    let (url, pending) = client.authorize_url().openid().random_nonce().build().unwrap();
+    let (url, pending) = client
+        .authorize_url()
+        .openid()
+        .random_nonce()
+        .build()
+        .unwrap();
     let nonce = pending.nonce().expect("a nonce").to_string();
     assert_eq!(query(&url, "nonce"), Some(nonce.clone()));
     // It survives the session round trip.
@@ -173,7 +181,12 @@ async fn a_rotated_key_is_found_by_one_jwks_refetch() {
         times: 1,
     });
     let tokens = openid_login(&client, |b| b).await.unwrap();
-    let new_kid = tokens.verified_id_token().unwrap().kid().unwrap().to_string();
+    let new_kid = tokens
+        .verified_id_token()
+        .unwrap()
+        .kid()
+        .unwrap()
+        .to_string();
     assert_ne!(new_kid, old_kid);
     assert_eq!(sb.id_token_kids(), vec![new_kid, old_kid]);
     assert_eq!(sb.count("GET", JWKS_PATH), 2, "one refetch for the new kid");
@@ -202,7 +215,9 @@ async fn unknown_kids_cause_at_most_one_refetch_per_interval() {
     assert_eq!(sb.count("GET", JWKS_PATH), 2);
 
     // With no interval, every unknown kid after the first fetch refetches once.
-    let eager = oidc_client(&sb, |b| b.jwks_cache(Duration::from_secs(3600), Duration::ZERO));
+    let eager = oidc_client(&sb, |b| {
+        b.jwks_cache(Duration::from_secs(3600), Duration::ZERO)
+    });
     sb.clear_requests();
     sb.inject(Fault::IdToken {
         fault: IdTokenFault::UnpublishedKey,
@@ -221,10 +236,9 @@ async fn concurrent_verifications_share_one_jwks_fetch() {
     // Eight sessions log in at once; the JWKS is fetched once for all.
     let mut logins = Vec::new();
     for _ in 0..8 {
-        let session =
-            client.with_token_store(std::sync::Arc::new(
-                digilocker_authpartner::auth::InMemoryTokenStore::default(),
-            ));
+        let session = client.with_token_store(std::sync::Arc::new(
+            digilocker_authpartner::auth::InMemoryTokenStore::default(),
+        ));
         logins.push(tokio::spawn(async move {
             openid_login(&session, |b| b).await.map(drop)
         }));
@@ -253,7 +267,11 @@ async fn jwks_failures_are_typed() {
 
     // Oversized, not JSON and redirecting JWKS bodies, from a bare loopback server.
     for (body, status, expect) in [
-        (format!("{{\"keys\":[\"{}\"]}}", "x".repeat(70_000)), 200, "larger than"),
+        (
+            format!("{{\"keys\":[\"{}\"]}}", "x".repeat(70_000)),
+            200,
+            "larger than",
+        ),
         ("<html>not json</html>".to_string(), 200, "not a JWK set"),
         (String::new(), 302, "302"),
     ] {
@@ -313,17 +331,28 @@ async fn bad_meripehchaan_options_fail_before_the_network() {
         field(oidc.authorize_url().amr([AuthMethod::Aadhaar]).build()),
         "amr"
     );
-    assert_eq!(field(oidc.authorize_url().pinless_signup().build()), "plsignup");
+    assert_eq!(
+        field(oidc.authorize_url().pinless_signup().build()),
+        "plsignup"
+    );
     assert_eq!(
         field(oidc.authorize_url().usernameless_signup().build()),
         "ulsignup"
     );
     assert_eq!(
-        field(oidc.authorize_url().scope(Scope::Other("two words".into())).build()),
+        field(
+            oidc.authorize_url()
+                .scope(Scope::Other("two words".into()))
+                .build()
+        ),
         "scope"
     );
     assert_eq!(
-        field(oidc.authorize_url().scope(Scope::PullDocument("PAN CR".into())).build()),
+        field(
+            oidc.authorize_url()
+                .scope(Scope::PullDocument("PAN CR".into()))
+                .build()
+        ),
         "scope"
     );
     assert!(sb.requests().is_empty());
@@ -343,7 +372,9 @@ async fn sign_up_options_reach_the_sandbox() {
         .pinless_signup()
         .usernameless_signup()
         .scope(Scope::PullDocument("DRVLC".into()))
-        .scope(Scope::IssuedDocument("in.gov.transport-DRVLC-DL0120230100001".into()))
+        .scope(Scope::IssuedDocument(
+            "in.gov.transport-DRVLC-DL0120230100001".into(),
+        ))
         .build()
         .unwrap();
     assert_eq!(query(&url, "amr").as_deref(), Some("aadhaar mobile"));
@@ -433,7 +464,12 @@ async fn secrets_stay_out_of_debug_output() {
     let tokens = openid_login(&client, |b| b).await.unwrap();
     let id_token = {
         use secrecy::ExposeSecret;
-        tokens.id_token.as_ref().unwrap().expose_secret().to_string()
+        tokens
+            .id_token
+            .as_ref()
+            .unwrap()
+            .expose_secret()
+            .to_string()
     };
     let shown = format!("{tokens:?} {:?}", tokens.verified_id_token());
     assert!(!shown.contains(&id_token));

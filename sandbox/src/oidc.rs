@@ -145,8 +145,8 @@ impl Signer {
         let mut header = Header::new(Algorithm::RS256);
         header.typ = Some("JWT".into());
         header.kid = Some(kid);
-        let mut token = jsonwebtoken::encode(&header, &Value::Object(claims), &key)
-            .unwrap_or_default();
+        let mut token =
+            jsonwebtoken::encode(&header, &Value::Object(claims), &key).unwrap_or_default();
         if fault == Some(IdTokenFault::TamperedSignature)
             && let Some(dot) = token.rfind('.')
         {

@@ -51,7 +51,7 @@ async fn check(sb: &Sandbox, token: &str) -> jsonwebtoken::errors::Result<Value>
     let set = jwks(sb).await;
     let jwk = set
         .find(header.kid.as_deref().unwrap_or_default())
-        .ok_or_else(|| jsonwebtoken::errors::ErrorKind::InvalidKeyFormat)?;
+        .ok_or(jsonwebtoken::errors::ErrorKind::InvalidKeyFormat)?;
     let mut validation = Validation::new(Algorithm::RS256);
     validation.set_issuer(&[sb.issuer()]);
     validation.set_audience(&[sb.client_id()]);
@@ -69,7 +69,12 @@ async fn oidc_token_endpoint_answers_the_pdf_fields_and_a_verifiable_rs256_id_to
     let code = param(&loc, "code").unwrap();
     let (status, body) = exchange_v2(&sb, &code).await;
     assert_eq!(status, 200, "{body}");
-    let mut keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort_unstable();
     assert_eq!(
         keys,
@@ -145,7 +150,10 @@ async fn authorize_enforces_scope_acr_amr_and_the_flags() {
     for (extra, error) in [
         (vec![("scope", "openid bogus")], "invalid_scope"),
         (vec![("scope", "partners.PAN-CR")], "invalid_scope"),
-        (vec![("scope", "openid"), ("acr", "passport")], "invalid_request"),
+        (
+            vec![("scope", "openid"), ("acr", "passport")],
+            "invalid_request",
+        ),
         (vec![("acr", "pan")], "invalid_request"),
         (
             vec![("dl_flow", "signup"), ("amr", "aadhaar fingerprint")],
@@ -156,7 +164,11 @@ async fn authorize_enforces_scope_acr_amr_and_the_flags() {
         (vec![("ulsignup", "N")], "invalid_request"),
     ] {
         let loc = authorize_location(&sb, &extra).await;
-        assert_eq!(param(&loc, "error").as_deref(), Some(error), "{extra:?}: {loc}");
+        assert_eq!(
+            param(&loc, "error").as_deref(),
+            Some(error),
+            "{extra:?}: {loc}"
+        );
         assert!(param(&loc, "code").is_none());
     }
     // Accepted: known scopes, amr outside sign-up (ignored), the Y flags.
@@ -168,7 +180,10 @@ async fn authorize_enforces_scope_acr_amr_and_the_flags() {
         vec![("amr", "fingerprint")],
         vec![
             ("dl_flow", "signup"),
-            ("amr", "all driving_licence aadhaar pan ndlemail username mobile other"),
+            (
+                "amr",
+                "all driving_licence aadhaar pan ndlemail username mobile other",
+            ),
             ("pla", "Y"),
             ("plsignup", "Y"),
             ("ulsignup", "Y"),
@@ -194,7 +209,10 @@ async fn id_token_faults() {
 
     inject(IdTokenFault::WrongAudience);
     let err = check(&sb, &id_token(&sb, &[]).await).await.unwrap_err();
-    assert_eq!(*err.kind(), jsonwebtoken::errors::ErrorKind::InvalidAudience);
+    assert_eq!(
+        *err.kind(),
+        jsonwebtoken::errors::ErrorKind::InvalidAudience
+    );
 
     inject(IdTokenFault::WrongIssuer);
     let err = check(&sb, &id_token(&sb, &[]).await).await.unwrap_err();
@@ -202,7 +220,10 @@ async fn id_token_faults() {
 
     inject(IdTokenFault::TamperedSignature);
     let err = check(&sb, &id_token(&sb, &[]).await).await.unwrap_err();
-    assert_eq!(*err.kind(), jsonwebtoken::errors::ErrorKind::InvalidSignature);
+    assert_eq!(
+        *err.kind(),
+        jsonwebtoken::errors::ErrorKind::InvalidSignature
+    );
 
     inject(IdTokenFault::WrongNonce);
     let claims = check(&sb, &id_token(&sb, &[("nonce", "mine")]).await)

@@ -13,7 +13,9 @@ impl Environment {
     /// other environments.
     pub fn logout_url(&self) -> Option<Url> {
         match self {
-            Self::MeriPehchaan => Url::parse("https://digilocker.meripehchaan.gov.in/signin/logout/Y").ok(),
+            Self::MeriPehchaan => {
+                Url::parse("https://digilocker.meripehchaan.gov.in/signin/logout/Y").ok()
+            }
             Self::Custom(base) => {
                 let mut url = base.clone();
                 let path = base.path().trim_end_matches('/');

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use axum::body::Bytes;
 use axum::Extension;
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -51,9 +51,8 @@ const AMRS: &[&str] = &[
 /// Whether `s` is a scope a token can carry (Requester v1.12 p.6-7, and
 /// `openid` from MeriPehchaan v2.3 p.6).
 fn is_known_scope(s: &str) -> bool {
-    let alnum = |v: &str| {
-        !v.is_empty() && v.len() <= 10 && v.bytes().all(|b| b.is_ascii_alphanumeric())
-    };
+    let alnum =
+        |v: &str| !v.is_empty() && v.len() <= 10 && v.bytes().all(|b| b.is_ascii_alphanumeric());
     match s {
         "openid" | "userdetails" | "files.issueddocs" | "files.uploadeddocs" => true,
         _ => {
@@ -191,7 +190,11 @@ pub(crate) async fn authorize(
     };
     // MeriPehchaan v2.3 p.6: scope (openid), acr, amr, pla, plsignup, ulsignup.
     let scope = field(&q, "scope").unwrap_or("");
-    if !scope.split(' ').filter(|s| !s.is_empty()).all(is_known_scope) {
+    if !scope
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .all(is_known_scope)
+    {
         return fail("invalid_scope", "The scope parameter is invalid");
     }
     let openid = scope.split(' ').any(|s| s == "openid");
@@ -210,9 +213,7 @@ pub(crate) async fn authorize(
     }
     let signup = field(&q, "dl_flow") == Some("signup");
     // amr is used only with dl_flow=signup and ignored otherwise.
-    if signup
-        && field(&q, "amr").is_some_and(|m| !m.split(' ').all(|m| AMRS.contains(&m)))
-    {
+    if signup && field(&q, "amr").is_some_and(|m| !m.split(' ').all(|m| AMRS.contains(&m))) {
         return fail(
             "invalid_request",
             "The amr parameter must be a space-separated list of authentication methods",
@@ -220,7 +221,10 @@ pub(crate) async fn authorize(
     }
     for flag in ["pla", "plsignup", "ulsignup"] {
         if field(&q, flag).is_some_and(|v| v != "Y") {
-            return fail("invalid_request", &format!("The {flag} parameter must be Y"));
+            return fail(
+                "invalid_request",
+                &format!("The {flag} parameter must be Y"),
+            );
         }
     }
     let nonce = field(&q, "nonce").map(str::to_string);
@@ -350,7 +354,10 @@ fn id_token(
             map.insert("pan_number".into(), user.pan.clone().into());
         }
         Some("driving_licence") => {
-            map.insert("driving_licence".into(), user.driving_licence.clone().into());
+            map.insert(
+                "driving_licence".into(),
+                user.driving_licence.clone().into(),
+            );
         }
         _ => {}
     }
@@ -414,9 +421,9 @@ fn check_client(
     headers: &HeaderMap,
     form: &HashMap<String, String>,
     grant_type: &str,
-) -> Result<(), Response> {
+) -> Result<(), ApiError> {
     let cfg = &shared.config;
-    let invalid = || ApiError::code(400, "invalid_client").into_response();
+    let invalid = || ApiError::code(400, "invalid_client");
     let Ok((client_id, client_secret)) = client_credentials(headers, form) else {
         return Err(invalid());
     };
@@ -438,8 +445,8 @@ fn check_client(
 
 /// Redeems an authorization code: single use, unexpired, same redirect URI,
 /// PKCE verifier matching the challenge.
-fn redeem_code(shared: &AppState, form: &HashMap<String, String>) -> Result<AuthCode, Response> {
-    let reject = |why: &str| ApiError::invalid_grant(why).into_response();
+fn redeem_code(shared: &AppState, form: &HashMap<String, String>) -> Result<AuthCode, ApiError> {
+    let reject = |why: &str| ApiError::invalid_grant(why);
     let Some(code) = field(form, "code") else {
         return Err(reject("The code parameter is missing"));
     };
@@ -491,11 +498,11 @@ pub(crate) async fn token_oidc(
         return ApiError::code(400, "invalid_grant_type").into_response();
     }
     if let Err(e) = check_client(&shared, &headers, &form, "authorization_code") {
-        return e;
+        return e.into_response();
     }
     let auth = match redeem_code(&shared, &form) {
         Ok(a) => a,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     let grant = Grant {
         user: auth.user.clone(),
@@ -566,7 +573,7 @@ pub(crate) async fn token(
         return ApiError::code(400, "invalid_grant_type").into_response();
     }
     if let Err(e) = check_client(&shared, &headers, &form, grant_type) {
-        return e;
+        return e.into_response();
     }
     let ttl = cfg.access_token_ttl;
 
@@ -574,7 +581,7 @@ pub(crate) async fn token(
         "authorization_code" => {
             let auth = match redeem_code(&shared, &form) {
                 Ok(a) => a,
-                Err(e) => return e,
+                Err(e) => return e.into_response(),
             };
             let mut st = shared.lock();
             let grant = Grant {

@@ -125,7 +125,7 @@ impl IdTokenClaims {
     /// or the claims [`Client::exchange_code`](crate::Client::exchange_code) verified.
     pub fn decode_unverified(id_token: &str) -> Result<Self, Error> {
         decode_payload(id_token)
-            .and_then(|v| from_value(v))
+            .and_then(from_value)
             .map_err(|e| AuthError::IdToken(e).into())
     }
 }

@@ -99,42 +99,38 @@ impl OidcOptions {
 
     #[cfg(feature = "oidc")]
     pub(crate) fn build(self, environment: &Environment) -> Result<OidcSettings, Error> {
-        {
-            let keys = match self.keys {
-                None => None,
-                Some(KeyChoice::Keys(keys)) => Some(KeySource::Keys(keys)),
-                Some(KeyChoice::Url(url)) => {
-                    let url = url.map_err(Error::Config)?;
-                    crate::transport::guard::check_url(&url)?;
-                    Some(KeySource::Jwks(super::jwks::JwksSource::new(
-                        url,
-                        self.jwks_ttl.unwrap_or(Duration::from_secs(3600)),
-                        self.jwks_refetch.unwrap_or(Duration::from_secs(60)),
-                    )))
-                }
-            };
-            if keys.is_some() {
-                // Pick the provider explicitly, so that another crate turning
-                // on jsonwebtoken's `rust_crypto` as well cannot make it panic.
-                let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+        let keys = match self.keys {
+            None => None,
+            Some(KeyChoice::Keys(keys)) => Some(KeySource::Keys(keys)),
+            Some(KeyChoice::Url(url)) => {
+                let url = url.map_err(Error::Config)?;
+                crate::transport::guard::check_url(&url)?;
+                Some(KeySource::Jwks(super::jwks::JwksSource::new(
+                    url,
+                    self.jwks_ttl.unwrap_or(Duration::from_secs(3600)),
+                    self.jwks_refetch.unwrap_or(Duration::from_secs(60)),
+                )))
             }
-            let algorithms = self
-                .algorithms
-                .unwrap_or_else(|| vec![IdTokenAlgorithm::Rs256]);
-            if algorithms.is_empty() {
-                return Err(Error::Config(
-                    "id_token_algorithms is empty: no id_token could be verified".into(),
-                ));
-            }
-            Ok(OidcSettings {
-                keys,
-                issuer: self
-                    .issuer
-                    .unwrap_or_else(|| environment.id_token_issuer()),
-                leeway: self.leeway.unwrap_or(DEFAULT_LEEWAY),
-                algorithms,
-            })
+        };
+        if keys.is_some() {
+            // Pick the provider explicitly, so that another crate turning
+            // on jsonwebtoken's `rust_crypto` as well cannot make it panic.
+            let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
         }
+        let algorithms = self
+            .algorithms
+            .unwrap_or_else(|| vec![IdTokenAlgorithm::Rs256]);
+        if algorithms.is_empty() {
+            return Err(Error::Config(
+                "id_token_algorithms is empty: no id_token could be verified".into(),
+            ));
+        }
+        Ok(OidcSettings {
+            keys,
+            issuer: self.issuer.unwrap_or_else(|| environment.id_token_issuer()),
+            leeway: self.leeway.unwrap_or(DEFAULT_LEEWAY),
+            algorithms,
+        })
     }
 }
 

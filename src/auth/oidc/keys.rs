@@ -57,10 +57,15 @@ impl VerificationKey {
 /// ```
 /// use digilocker_authpartner::auth::IdTokenKeys;
 ///
-/// let jwks = r#"{"keys":[{"kty":"RSA","kid":"k1","use":"sig","alg":"RS256",
-///   "n":"sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw",
-///   "e":"AQAB"}]}"#;
-/// let keys = IdTokenKeys::from_jwks(jwks)?;
+/// let n = concat!(
+///     "omad_xInw9WTyuoEJio7Qw47Lwx1vEfJT75pQ4fu6R15zY8YRupwxSVbzXuMGtdruTSGE9fzN14F",
+///     "EJSGQHZ-SGC8AePAhphISq_takIIMtvR9KEeaY5HAM-rNb6_mpFMOh3aOrMWpqT-Ex69b4p5fEJX",
+///     "M6xqGNcHeH4rkFLgQtbiktuE6jhOp8jGF6JYFpZqhedwOSmzKIWQOA8pJC9fDoiEZCBtti7H1SAu",
+///     "kMYTMBvxzvgXWP88gHbpLD0kmyBD-NQ8IC-yJHGtAhsD52YeCsXOnPQL1QJa8eysDA8N1Oxu5MDQ",
+///     "VhKIZRV2lGkPKin2WmBA4EAn61LQFRmI83CjfQ",
+/// );
+/// let jwks = format!(r#"{{"keys":[{{"kty":"RSA","kid":"k1","use":"sig","alg":"RS256","e":"AQAB","n":"{n}"}}]}}"#);
+/// let keys = IdTokenKeys::from_jwks(&jwks)?;
 /// assert_eq!(keys.len(), 1);
 /// # Ok::<(), digilocker_authpartner::Error>(())
 /// ```
@@ -171,9 +176,7 @@ impl IdTokenKeys {
 }
 
 /// The single item of `items`, if there is exactly one.
-fn only<'a>(
-    mut items: impl Iterator<Item = &'a VerificationKey>,
-) -> Option<&'a VerificationKey> {
+fn only<'a>(mut items: impl Iterator<Item = &'a VerificationKey>) -> Option<&'a VerificationKey> {
     let first = items.next()?;
     items.next().is_none().then_some(first)
 }

@@ -27,6 +27,7 @@ impl Client {
     /// println!("{:?} signed by {:?}", verified.claims().given_name, verified.kid());
     /// # Ok(()) }
     /// ```
+    #[cfg(feature = "oidc")]
     pub async fn verify_id_token(
         &self,
         id_token: &str,
@@ -66,7 +67,9 @@ fn header(settings: &OidcSettings, part: &str) -> Result<Header, IdTokenError> {
         Some(_) => return Err(IdTokenError::Malformed("kid is not a string")),
     };
     if map.contains_key("crit") {
-        return Err(IdTokenError::Malformed("crit header parameters are not supported"));
+        return Err(IdTokenError::Malformed(
+            "crit header parameters are not supported",
+        ));
     }
     Ok(Header { alg, alg_name, kid })
 }
@@ -104,9 +107,9 @@ fn map_error(kind: &ErrorKind, alg: &str, issuer: &str) -> IdTokenError {
         ErrorKind::InvalidClaimFormat(c) => {
             IdTokenError::InvalidClaims(format!("{c} is not a number"))
         }
-        ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm | ErrorKind::InvalidAlgorithmName => {
-            IdTokenError::AlgorithmNotAllowed(alg.to_string())
-        }
+        ErrorKind::InvalidAlgorithm
+        | ErrorKind::MissingAlgorithm
+        | ErrorKind::InvalidAlgorithmName => IdTokenError::AlgorithmNotAllowed(alg.to_string()),
         ErrorKind::InvalidRsaKey(_)
         | ErrorKind::InvalidEcdsaKey
         | ErrorKind::InvalidEddsaKey
