@@ -121,8 +121,8 @@ impl VerifiedIdToken {
 impl IdTokenClaims {
     /// Decodes a token's payload **without checking anything**: not the
     /// signature, the issuer, the audience, the expiry or the nonce. For
-    /// diagnosis only; use [`Client::verify_id_token`](crate::Client::verify_id_token)
-    /// or the claims [`Client::exchange_code`](crate::Client::exchange_code) verified.
+    /// diagnosis only; use `Client::verify_id_token` (feature `oidc`) or the
+    /// claims [`Client::exchange_code`](crate::Client::exchange_code) verified.
     pub fn decode_unverified(id_token: &str) -> Result<Self, Error> {
         decode_payload(id_token)
             .and_then(from_value)

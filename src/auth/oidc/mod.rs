@@ -29,7 +29,7 @@
 //! ```
 //!
 //! Verification needs the `oidc` feature (on by default) and a key source:
-//! [`IdTokenKeys`] (a JWK set or PEM public keys) or a JWKS URL
+//! `IdTokenKeys` (a JWK set or PEM public keys) or a JWKS URL
 //! (`ClientBuilder::jwks_url`). MeriPehchaan v2.3 documents neither;
 //! partners get the key from DigiLocker.
 
