@@ -11,21 +11,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
 
 async fn exchange_v2(sb: &Sandbox, code: &str) -> (u16, Value) {
-    let resp = http()
-        .post(format!("{}/oauth2/2/token", sb.base_url()))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("client_id", sb.client_id()),
-            ("client_secret", sb.client_secret()),
-            ("redirect_uri", sb.redirect_uri()),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    exchange_at(sb, "/oauth2/2/token", code, VERIFIER).await
 }
 
 async fn jwks(sb: &Sandbox) -> JwkSet {
