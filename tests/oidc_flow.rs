@@ -264,6 +264,20 @@ async fn jwks_failures_are_typed() {
         matches!(&err, IdTokenError::KeyFetch(why) if why.contains("503")),
         "{err:?}"
     );
+    // A secret in the JWKS URL's query never reaches an error message.
+    let secret_url = format!("{}?access=JWKS-SECRET-123", sb.jwks_url());
+    let client = client_for(&sb, |b| b.jwks_url(&secret_url));
+    sb.inject(Fault::Status {
+        path: JWKS_PATH.into(),
+        times: 1,
+        status: 500,
+        error: "unexpected_error".into(),
+    });
+    let err = openid_login(&client, |b| b).await.unwrap_err();
+    assert!(
+        !format!("{err} {err:?}").contains("JWKS-SECRET-123"),
+        "{err}"
+    );
 
     // Oversized, not JSON and redirecting JWKS bodies, from a bare loopback server.
     for (body, status, expect) in [

@@ -202,6 +202,10 @@ impl AuthorizeUrlBuilder<'_> {
 
     /// Adds a scope (`scope`, space-separated; MeriPehchaan v2.3 p.6).
     pub fn scope(mut self, scope: Scope) -> Self {
+        let scope = match scope {
+            Scope::Other(s) if s == "openid" => Scope::OpenId,
+            other => other,
+        };
         if !self.scopes.contains(&scope) {
             self.scopes.push(scope);
         }

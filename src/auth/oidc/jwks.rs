@@ -26,6 +26,8 @@ struct Cache {
 #[derive(Debug)]
 pub(crate) struct JwksSource {
     url: Url,
+    /// The URL as errors show it: without user info or query.
+    shown: String,
     ttl: Duration,
     refetch_interval: Duration,
     cache: tokio::sync::Mutex<Cache>,
@@ -33,7 +35,13 @@ pub(crate) struct JwksSource {
 
 impl JwksSource {
     pub(crate) fn new(url: Url, ttl: Duration, refetch_interval: Duration) -> Self {
+        let mut shown = url.clone();
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+        shown.set_query(None);
+        shown.set_fragment(None);
         Self {
+            shown: shown.to_string(),
             url,
             ttl,
             refetch_interval,
@@ -91,10 +99,16 @@ impl JwksSource {
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| failed(format!("request to {} failed: {e}", self.url)))?;
+            .map_err(|e| {
+                failed(format!(
+                    "request to {} failed: {}",
+                    self.shown,
+                    e.without_url()
+                ))
+            })?;
         let status = response.status();
         if !status.is_success() {
-            return Err(failed(format!("{} answered {status}", self.url)));
+            return Err(failed(format!("{} answered {status}", self.shown)));
         }
         let too_large = || failed(format!("larger than {MAX_JWKS_BYTES} bytes"));
         if response
@@ -107,7 +121,7 @@ impl JwksSource {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| failed(format!("reading the body failed: {e}")))?
+            .map_err(|e| failed(format!("reading the body failed: {}", e.without_url())))?
         {
             if body.len() + chunk.len() > MAX_JWKS_BYTES {
                 return Err(too_large());
@@ -115,7 +129,7 @@ impl JwksSource {
             body.extend_from_slice(&chunk);
         }
         #[cfg(feature = "tracing")]
-        tracing::debug!(url = %self.url, bytes = body.len(), "fetched the JWKS");
+        tracing::debug!(url = %self.shown, bytes = body.len(), "fetched the JWKS");
         IdTokenKeys::parse_jwks(&body).map_err(|why| failed(format!("not a JWK set: {why}")))
     }
 }
