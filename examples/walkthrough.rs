@@ -1,6 +1,6 @@
 //! The whole partner journey through the public API: consent with PKCE,
-//! user details, documents, upload, pull, the signed meta APIs, sign-up, the
-//! device flow, refresh and revoke.
+//! OpenID Connect (a verified id_token), user details, documents, upload,
+//! pull, the signed meta APIs, sign-up, the device flow, refresh and revoke.
 //!
 //! ```text
 //! cargo run --example walkthrough
@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::io::BufRead as _;
 
-use digilocker_authpartner::auth::InMemoryTokenStore;
+use digilocker_authpartner::auth::{Acr, InMemoryTokenStore};
 use digilocker_authpartner::auth::{DeviceLogin, TokenKind};
 use digilocker_authpartner::types::{
     PushUriRequestAction, SignupRequestConsent, SignupRequestGender, SignupRequestVerification,
@@ -90,6 +90,33 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )
     .await;
+
+    // 1b. OpenID Connect: scope=openid and acr, the code exchanged at
+    // /oauth2/2/token, the id_token verified against the sandbox's JWKS. In a
+    // session of its own: that endpoint issues no refresh token.
+    if sandbox.is_some() {
+        let session = client.with_token_store(std::sync::Arc::new(InMemoryTokenStore::default()));
+        log.step(
+            "get_access_token_oidc (openid)",
+            "POST",
+            "/oauth2/2/token",
+            async {
+                let (url, pending) = session.authorize_url().openid().acr(Acr::Pan).build()?;
+                let callback = consent(&url, true).await?;
+                let tokens = session.exchange_code(&pending, &callback).await?;
+                let verified = tokens
+                    .verified_id_token()
+                    .ok_or_else(|| Error::Config("no id_token in the response".into()))?;
+                let summary = format!(
+                    "id_token verified: kid {}, name {}",
+                    verified.kid().unwrap_or("-"),
+                    verified.claims().given_name.as_deref().unwrap_or("-")
+                );
+                Ok((200, summary, ()))
+            },
+        )
+        .await;
+    }
 
     // 2. The account holder.
     log.step("get_user_details", "GET", "/oauth2/1/user", async {
@@ -506,6 +533,7 @@ async fn connect()
     let client = Client::builder(sb.client_id(), sb.client_secret())
         .base_url(&sb.base_url())
         .redirect_uri(sb.redirect_uri())
+        .jwks_url(&sb.jwks_url())
         .build()?;
     let user = sb.test_user();
     let data = SandboxData {

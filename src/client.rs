@@ -169,6 +169,7 @@ pub struct ClientBuilder {
     credentials_in: CredentialsIn,
     missing_hmac: MissingHmac,
     refresh_skew: Duration,
+    pub(crate) oidc: crate::auth::oidc::OidcOptions,
 }
 
 /// Configuration shared by every clone of a [`Client`]: progenitor's inner type.
@@ -195,6 +196,8 @@ pub(crate) struct Config {
     pub(crate) limits: BodyLimits,
     /// The base URL's path (e.g. `/public`), which every request path starts with.
     pub(crate) base_path: String,
+    /// id_token verification.
+    pub(crate) oidc: crate::auth::oidc::OidcSettings,
     /// The HMAC key state, processed once.
     pub(crate) body_signer: BodySigner,
 }
@@ -230,6 +233,7 @@ impl Client {
             credentials_in: CredentialsIn::default(),
             missing_hmac: MissingHmac::default(),
             refresh_skew: Duration::from_secs(30),
+            oidc: Default::default(),
         }
     }
 
@@ -391,6 +395,7 @@ impl ClientBuilder {
             return Err(Error::Config("client_secret is empty".into()));
         }
         let environment = self.environment.map_err(Error::Config)?;
+        let oidc = self.oidc.build(&environment)?;
         let base = Url::parse(environment.base_url())
             .map_err(|e| Error::Config(format!("invalid base URL: {e}")))?;
         crate::transport::guard::check_url(&base)?;
@@ -433,6 +438,7 @@ impl ClientBuilder {
                 timeouts: self.timeouts,
                 limits: self.limits,
                 base_path: base.path().to_string(),
+                oidc,
                 body_signer,
             }),
             tokens: Arc::new(crate::auth::TokenSlot::new(store)),

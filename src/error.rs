@@ -134,6 +134,15 @@ pub enum AuthError {
         /// `error_description`, when present.
         description: Option<String>,
     },
+    /// The user logged out of DigiLocker (`error=user_loggedout`): the
+    /// redirect after the logout URL (MeriPehchaan v2.3 p.14), recognised
+    /// with or without `state`.
+    LoggedOut {
+        /// `error_description`, when present (`user` in the PDF).
+        description: Option<String>,
+    },
+    /// The id_token was refused; nothing was stored.
+    IdToken(crate::auth::IdTokenError),
     /// The operation needs an access token and none is stored.
     NoToken,
     /// The access token expired and there is no refresh token.
@@ -148,6 +157,8 @@ pub enum AuthError {
     /// The token store failed.
     Store(String),
 }
+
+static LOGGED_OUT: ErrorCode = ErrorCode::UserLoggedout;
 
 impl Error {
     /// The [`Error::Decode`] this crate reports for a JSON `body` that did
@@ -173,6 +184,7 @@ impl Error {
         match self {
             Self::Api { code, .. } => Some(code),
             Self::Auth(AuthError::Denied { code, .. }) => Some(code),
+            Self::Auth(AuthError::LoggedOut { .. }) => Some(&LOGGED_OUT),
             Self::Auth(AuthError::RefreshFailed { code, .. }) => code.as_ref(),
             _ => None,
         }
@@ -312,6 +324,14 @@ impl fmt::Display for AuthError {
                 }
                 Ok(())
             }
+            Self::LoggedOut { description } => {
+                f.write_str("the user logged out of DigiLocker (user_loggedout)")?;
+                if let Some(d) = description {
+                    write!(f, " ({d})")?;
+                }
+                Ok(())
+            }
+            Self::IdToken(e) => fmt::Display::fmt(e, f),
             Self::NoToken => f.write_str("no access token: complete the authorization flow first"),
             Self::NoRefreshToken => {
                 f.write_str("access token expired and no refresh token is stored")
@@ -341,7 +361,14 @@ impl std::error::Error for Error {
     }
 }
 
-impl std::error::Error for AuthError {}
+impl std::error::Error for AuthError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::IdToken(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<ValidationError> for Error {
     fn from(v: ValidationError) -> Self {

@@ -49,7 +49,9 @@ fn decode(operation: &str, body: Value) -> Result<(), String> {
             .map_err(|e| e.to_string())
     }
     match operation {
-        "get_access_token" | "verify_signup_otp" => as_::<TokenResponse>(body),
+        "get_access_token" | "get_access_token_oidc" | "verify_signup_otp" => {
+            as_::<TokenResponse>(body)
+        }
         "signup" => as_::<SignupResponse>(body),
         "get_device_code" => as_::<types::DeviceCodeResponse>(body),
         "get_user_details" => as_::<types::UserDetails>(body),
@@ -85,7 +87,7 @@ fn every_json_response_decodes_its_own_example() {
             checked.push(id.to_string());
         }
     }
-    assert_eq!(checked.len(), 16, "{checked:?}");
+    assert_eq!(checked.len(), 17, "{checked:?}");
 }
 
 #[test]
@@ -114,11 +116,21 @@ fn every_error_response_decodes_the_error_shape() {
     }
 }
 
-/// The sample bodies printed in Requester API Spec v1.12 (made valid JSON
-/// where the PDF's are not: a missing comma, `{"application/pdf"}` sets).
+/// The sample bodies printed in Requester API Spec v1.12, and MeriPehchaan
+/// v2.3's for its OpenID Connect token endpoint (made valid JSON where the
+/// PDF's are not: a missing comma, `{"application/pdf"}` sets).
 #[test]
 fn pdf_sample_bodies_decode() {
-    let samples: [(&str, Value); 9] = [
+    let samples: [(&str, Value); 10] = [
+        (
+            "get_access_token_oidc",
+            serde_json::json!({
+                "access_token": "bc125c212a4b03a9a188a858be5a163f379e878a", "expires_in": 3600,
+                "token_type": "Bearer", "scope": "openid files.issueddocs partners.PANCR partners.DRVLC",
+                "consent_valid_till": 1684731048,
+                "id_token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiIsImtpZCI6IjVmOWRkNjI3ZDRlNDVlNmM5OGViZGJkOWU5YmIxMzI0In0.e30.c2ln"
+            }),
+        ),
         (
             "get_access_token",
             serde_json::json!({

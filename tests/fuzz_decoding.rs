@@ -882,10 +882,15 @@ fn check_callback(pending: &PendingAuthorization, input: &str) -> Result<(), Tes
         Err(Error::Auth(a)) => {
             use digilocker_authpartner::AuthError as A;
             prop_assert!(
-                matches!(a, A::StateMismatch | A::MissingCode | A::Denied { .. }),
+                matches!(
+                    a,
+                    A::StateMismatch | A::MissingCode | A::Denied { .. } | A::LoggedOut { .. }
+                ),
                 "unexpected {a:?}"
             );
-            if !matches!(a, A::StateMismatch) {
+            // The logged-out redirect is recognised whatever its state.
+            prop_assert_eq!(matches!(a, A::LoggedOut { .. }), callback.is_logged_out());
+            if !matches!(a, A::StateMismatch | A::LoggedOut { .. }) {
                 prop_assert_eq!(callback.state(), Some(pending.state()));
             }
         }

@@ -26,6 +26,11 @@ pub struct TestUser {
     pub uid: String,
     /// Masked Aadhaar as DigiLocker shows it, e.g. `xxxxxxxx1234`.
     pub masked_aadhaar: String,
+    /// PAN, the id_token's `pan_number` with `acr=pan`.
+    pub pan: String,
+    /// Driving licence number, the id_token's `driving_licence` with
+    /// `acr=driving_licence`.
+    pub driving_licence: String,
     /// `Y` if e-Aadhaar data is available, else `N`
     /// (then the e-Aadhaar endpoints answer `aadhaar_not_linked`).
     pub eaadhaar: String,
@@ -45,6 +50,8 @@ impl Default for TestUser {
             email: "asha.sandbox@example.invalid".into(),
             uid: "999999991234".into(),
             masked_aadhaar: "xxxxxxxx1234".into(),
+            pan: "SBXPK9999Z".into(),
+            driving_licence: "SB0120240000001".into(),
             eaadhaar: "Y".into(),
             reference_key: "5a0d0b0c".repeat(8),
         }

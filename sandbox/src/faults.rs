@@ -49,7 +49,39 @@ pub enum Fault {
         /// How many matching responses lose the header.
         times: usize,
     },
+    /// Spoil the id_token of the next token responses (`/oauth2/1/token`
+    /// and `/oauth2/2/token`; a response without an id_token uses one up too).
+    IdToken {
+        /// What is wrong with the id_token.
+        fault: IdTokenFault,
+        /// How many token responses are affected.
+        times: usize,
+    },
 }
+
+/// What [`Fault::IdToken`] does to an id_token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IdTokenFault {
+    /// `exp` an hour ago (and `iat` two hours ago).
+    Expired,
+    /// `aud` is another client's id.
+    WrongAudience,
+    /// `iss` is another issuer.
+    WrongIssuer,
+    /// `nonce` differs from the one the authorization request sent.
+    WrongNonce,
+    /// One character of the signature changed.
+    TamperedSignature,
+    /// The signing key is rotated first: the token has a new `kid`, which the
+    /// JWKS publishes beside the previous key.
+    RotatedKey,
+    /// Signed with a throwaway key the JWKS never publishes.
+    UnpublishedKey,
+}
+
+/// The token endpoints, where [`Fault::IdToken`] applies.
+const TOKEN_PATHS: [&str; 2] = ["/oauth2/1/token", "/oauth2/2/token"];
 
 impl Fault {
     fn path(&self) -> &str {
@@ -59,6 +91,7 @@ impl Fault {
             | Fault::DropMidBody { path, .. }
             | Fault::TamperBody { path, .. }
             | Fault::OmitHmacHeader { path, .. } => path,
+            Fault::IdToken { .. } => "",
         }
     }
 
@@ -68,11 +101,15 @@ impl Fault {
             | Fault::Delay { times, .. }
             | Fault::DropMidBody { times, .. }
             | Fault::TamperBody { times, .. }
-            | Fault::OmitHmacHeader { times, .. } => times,
+            | Fault::OmitHmacHeader { times, .. }
+            | Fault::IdToken { times, .. } => times,
         }
     }
 
     fn matches(&self, path: &str) -> bool {
+        if matches!(self, Fault::IdToken { .. }) {
+            return TOKEN_PATHS.contains(&path);
+        }
         let want = self.path();
         let want = want.strip_prefix("/public").unwrap_or(want);
         if want.ends_with('/') {
@@ -91,12 +128,13 @@ pub(crate) struct Plan {
     pub drop_mid_body: bool,
     pub tamper: bool,
     pub omit_hmac: bool,
+    pub id_token: Option<IdTokenFault>,
 }
 
 /// Consume one use of every fault matching `path` and return the plan.
 pub(crate) fn take(faults: &mut Vec<Fault>, path: &str) -> Plan {
     let mut plan = Plan::default();
-    let mut seen = [false; 5];
+    let mut seen = [false; 6];
     for fault in faults.iter_mut() {
         if *fault.times_mut() == 0 || !fault.matches(path) {
             continue;
@@ -107,6 +145,7 @@ pub(crate) fn take(faults: &mut Vec<Fault>, path: &str) -> Plan {
             Fault::DropMidBody { .. } => 2,
             Fault::TamperBody { .. } => 3,
             Fault::OmitHmacHeader { .. } => 4,
+            Fault::IdToken { .. } => 5,
         };
         if seen[kind] {
             continue;
@@ -119,6 +158,7 @@ pub(crate) fn take(faults: &mut Vec<Fault>, path: &str) -> Plan {
             Fault::DropMidBody { .. } => plan.drop_mid_body = true,
             Fault::TamperBody { .. } => plan.tamper = true,
             Fault::OmitHmacHeader { .. } => plan.omit_hmac = true,
+            Fault::IdToken { fault, .. } => plan.id_token = Some(*fault),
         }
     }
     faults.retain_mut(|f| *f.times_mut() > 0);
@@ -148,6 +188,24 @@ mod tests {
         assert!(take(&mut faults, "/oauth2/1/file/in.gov.x-ABCDE-1").tamper);
         assert!(!take(&mut faults, "/oauth2/1/file/in.gov.x-ABCDE-1").tamper);
         assert!(take(&mut faults, "/oauth2/1/user").status.is_some());
+        assert!(faults.is_empty());
+    }
+
+    #[test]
+    fn id_token_faults_apply_to_the_token_endpoints_only() {
+        let mut faults = vec![Fault::IdToken {
+            fault: IdTokenFault::Expired,
+            times: 2,
+        }];
+        assert_eq!(take(&mut faults, "/oauth2/1/authorize").id_token, None);
+        assert_eq!(
+            take(&mut faults, "/oauth2/2/token").id_token,
+            Some(IdTokenFault::Expired)
+        );
+        assert_eq!(
+            take(&mut faults, "/oauth2/1/token").id_token,
+            Some(IdTokenFault::Expired)
+        );
         assert!(faults.is_empty());
     }
 }

@@ -104,7 +104,8 @@ pub(crate) fn verify_hmac_b64(key: &str, body: &[u8], sent: &str) -> bool {
     mac.verify_slice(&sent).is_ok()
 }
 
-/// Raw HMAC-SHA256 bytes (used to sign the synthetic id_token).
+/// Raw HMAC-SHA256 bytes (for the RFC 4231 check).
+#[cfg(test)]
 pub(crate) fn hmac_raw(key: &str, data: &[u8]) -> Vec<u8> {
     let mut mac = HmacSha256::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
     mac.update(data);

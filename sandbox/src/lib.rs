@@ -29,6 +29,7 @@ mod error;
 mod faults;
 mod hashes;
 mod log;
+mod oidc;
 mod routes;
 mod state;
 mod util;
@@ -41,7 +42,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::{SandboxConfig, TestUser};
-pub use faults::Fault;
+pub use faults::{Fault, IdTokenFault};
 pub use log::RecordedRequest;
 pub use state::{Consent, SeedDocument};
 
@@ -69,7 +70,8 @@ impl Sandbox {
             tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port)))
                 .await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared::new(config));
+        let signer = oidc::Signer::new(format!("http://{addr}"))?;
+        let shared = Arc::new(Shared::new(config, signer));
         let app = routes::router(shared.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -110,6 +112,26 @@ impl Sandbox {
     /// The registered redirect URI.
     pub fn redirect_uri(&self) -> &str {
         &self.shared.config.redirect_uri
+    }
+
+    /// The `iss` of its id_tokens: its origin, `http://127.0.0.1:PORT`.
+    pub fn issuer(&self) -> &str {
+        self.shared.oidc.issuer()
+    }
+
+    /// The JWKS URL of its id_token keys (outside `/public`).
+    pub fn jwks_url(&self) -> String {
+        format!("http://{}/.well-known/jwks.json", self.addr)
+    }
+
+    /// The `kid`s the JWKS publishes, the signing key first.
+    pub fn id_token_kids(&self) -> Vec<String> {
+        self.shared.oidc.kids()
+    }
+
+    /// The logout page (`/signin/logout/Y`, outside `/public`; MeriPehchaan v2.3 p.13).
+    pub fn logout_url(&self) -> String {
+        format!("http://{}/signin/logout/Y", self.addr)
     }
 
     /// The configuration the sandbox runs with.

@@ -209,6 +209,10 @@ pub(crate) struct AuthCode {
     pub openid: bool,
     pub new_account: bool,
     pub consent_valid_till: i64,
+    /// `acr` of the authorization request (with `openid`).
+    pub acr: Option<String>,
+    /// `nonce` of the authorization request, echoed in the id_token.
+    pub nonce: Option<String>,
 }
 
 /// One authorization grant; its tokens die with it.
@@ -217,6 +221,7 @@ pub(crate) struct Grant {
     pub user: String,
     pub openid: bool,
     pub consent_valid_till: i64,
+    pub acr: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -317,12 +322,14 @@ impl State {
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub config: SandboxConfig,
+    /// The id_token signer and its JWKS.
+    pub oidc: crate::oidc::Signer,
     state: Mutex<State>,
 }
 
 impl Shared {
     /// Build the state with the seeded test user.
-    pub fn new(config: SandboxConfig) -> Self {
+    pub fn new(config: SandboxConfig, oidc: crate::oidc::Signer) -> Self {
         let mut account = Account::new(config.test_user.clone());
         seed_default_documents(&mut account);
         let state = State {
@@ -331,6 +338,7 @@ impl Shared {
         };
         Shared {
             config,
+            oidc,
             state: Mutex::new(state),
         }
     }

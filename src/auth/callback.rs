@@ -44,15 +44,35 @@ impl Callback {
     pub fn state(&self) -> Option<&str> {
         self.state.as_deref()
     }
+
+    /// The `error` code the redirect carries, if any.
+    pub fn error(&self) -> Option<ErrorCode> {
+        self.error.as_deref().map(ErrorCode::parse)
+    }
+
+    /// Whether this is the redirect after the user logged out
+    /// (`error=user_loggedout`, MeriPehchaan v2.3 p.14): it comes after
+    /// [`Client::logout_url`](crate::Client::logout_url), outside any
+    /// authorization, so it has no `state` to check.
+    pub fn is_logged_out(&self) -> bool {
+        self.error() == Some(ErrorCode::UserLoggedout)
+    }
 }
 
 impl PendingAuthorization {
     /// Checks the callback against this authorization: the state must match
     /// (compared in constant time) and the redirect must carry a code.
     ///
-    /// Returns the authorization code, or a typed error: state mismatch,
-    /// denial (`access_denied`, `user_loggedout`, …) or a missing code.
+    /// Returns the authorization code, or a typed error: the user logged out
+    /// (recognised before the state, which that redirect lacks), state
+    /// mismatch, denial (`access_denied`, …) or a missing code.
     pub fn verify(&self, callback: &Callback) -> Result<SecretString, Error> {
+        if callback.is_logged_out() {
+            return Err(AuthError::LoggedOut {
+                description: callback.error_description.clone(),
+            }
+            .into());
+        }
         let state_ok = callback
             .state
             .as_deref()

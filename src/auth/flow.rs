@@ -36,11 +36,16 @@ impl Client {
         }
     }
 
-    /// Completes the authorization-code flow (`POST /oauth2/1/token`): checks the callback against
-    /// `pending` (state, error), exchanges the code with the PKCE verifier,
-    /// and stores the tokens. `callback` is the redirect URL or its query.
+    /// Completes the authorization-code flow (`POST /oauth2/1/token`, or
+    /// `POST /oauth2/2/token` when `openid` was requested): checks the
+    /// callback against `pending` (state, error), exchanges the code with the
+    /// PKCE verifier, verifies the id_token, and stores the tokens.
+    /// `callback` is the redirect URL or its query.
     ///
-    /// A state mismatch fails before any request is sent.
+    /// A state mismatch fails before any request is sent. With `openid`, an
+    /// id_token that is missing or fails verification fails the exchange
+    /// (nothing is stored); the verified claims are in
+    /// [`TokenResponse::id_token_claims`].
     pub async fn exchange_code(
         &self,
         pending: &PendingAuthorization,
@@ -52,7 +57,13 @@ impl Client {
         req.redirect_uri = Some(pending.redirect_uri.clone());
         req.code_verifier = Some(pending.verifier.secret().clone());
         self.with_credentials(&mut req);
-        let tokens = self.get_access_token().body(req).send().await?.into_inner();
+        let mut tokens = if pending.openid {
+            self.get_access_token_oidc().body(req).send().await?
+        } else {
+            self.get_access_token().body(req).send().await?
+        }
+        .into_inner();
+        super::oidc::check_exchange(self, pending, &mut tokens).await?;
         self.tokens().save(StoredTokens::from(&tokens)).await?;
         Ok(tokens)
     }

@@ -1,4 +1,5 @@
-//! OAuth 2.0 authorization code + PKCE, the token lifecycle, and token storage.
+//! OAuth 2.0 authorization code + PKCE, the token lifecycle, and token storage;
+//! MeriPehchaan's OpenID Connect (verified id_tokens, logout) in [`oidc`].
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), digilocker_authpartner::Error> {
@@ -19,14 +20,21 @@
 mod authorize;
 mod callback;
 mod flow;
+mod logout;
+pub mod oidc;
 mod pkce;
+mod scope;
 mod store;
 mod wire;
 
 pub use authorize::{AuthorizeUrlBuilder, PendingAuthorization, Purpose};
 pub use callback::Callback;
 pub use flow::{DeviceLogin, TokenKind};
+#[cfg(feature = "oidc")]
+pub use oidc::{IdTokenAlgorithm, IdTokenKeys};
+pub use oidc::{IdTokenClaims, IdTokenError, VerifiedIdToken};
 pub use pkce::{PkceChallenge, PkceVerifier};
+pub use scope::{Acr, AuthMethod, Scope};
 pub(crate) use store::TokenSlot;
 pub use store::{
     InMemoryTokenStore, MAX_TOKEN_LIFETIME, RefreshFuture, Refresher, StoreError, StoreFuture,

@@ -123,12 +123,16 @@ pub struct TokenResponse {
     /// Account reference key, for tracing.
     #[serde(default)]
     pub reference_key: Option<String>,
-    /// OpenID Connect ID token (a JWT), with the `openid` scope.
+    /// OpenID Connect ID token (a JWT), with the `openid` scope. Its checked
+    /// claims: [`id_token_claims`](Self::id_token_claims).
     #[serde(default)]
     pub id_token: Option<SecretString>,
     /// Sign-up APIs only: the masked mobile the OTP went to.
     #[serde(default)]
     pub mobile: Option<String>,
+    /// Set by the code exchange once the id_token is verified.
+    #[serde(skip)]
+    pub(crate) verified_id_token: Option<Box<super::VerifiedIdToken>>,
     #[serde(skip, default = "Instant::now")]
     received_at: Instant,
     #[serde(skip, default = "SystemTime::now")]

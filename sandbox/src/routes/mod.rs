@@ -38,6 +38,7 @@ pub(crate) fn router(shared: AppState) -> Router {
     let api = Router::new()
         .route("/oauth2/1/authorize", get(oauth::authorize))
         .route("/oauth2/1/token", post(oauth::token))
+        .route("/oauth2/2/token", post(oauth::token_oidc))
         .route("/oauth2/1/revoke", post(oauth::revoke))
         .route("/oauth2/1/code", post(oauth::device_code))
         .route("/oauth2/1/user", get(files::user))
@@ -67,6 +68,8 @@ pub(crate) fn router(shared: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .nest("/public", api)
+        .route("/.well-known/jwks.json", get(oauth::jwks))
+        .route("/signin/logout/Y", get(oauth::logout))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .layer(middleware::from_fn_with_state(shared.clone(), observe))
@@ -156,6 +159,10 @@ async fn observe(State(shared): State<AppState>, req: Request, next: Next) -> Re
     let plan = faults::take(&mut shared.lock().faults, &path);
     if let Some(delay) = plan.delay {
         tokio::time::sleep(delay).await;
+    }
+    let mut req = req;
+    if let Some(fault) = plan.id_token {
+        req.extensions_mut().insert(fault);
     }
     let mut resp = match &plan.status {
         Some((status, error)) => ApiError::code(*status, error).into_response(),

@@ -1,9 +1,11 @@
 //! Authorization APIs: authorize, token (authorization code + PKCE,
-//! refresh, device code + OTP), revoke and the device-code request.
+//! refresh, device code + OTP), the OpenID Connect token endpoint and its
+//! JWKS, revoke, logout and the device-code request.
 
 use std::collections::HashMap;
 use std::time::Instant;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -14,9 +16,10 @@ use serde::Serialize;
 
 use super::{AppState, field, json, parse_form};
 use crate::error::ApiError;
-use crate::hashes::{ct_eq, hmac_raw, pkce_s256};
+use crate::faults::IdTokenFault;
+use crate::hashes::{ct_eq, pkce_s256};
 use crate::state::{AuthCode, Consent, DeviceCode, Grant};
-use crate::util::{mask, now_unix, random_token};
+use crate::util::{mask, now_unix, random_token, uuid_v4};
 
 /// The device-code grant type (upstream OpenAPI, `DeviceAccessToken`).
 pub(crate) const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -29,6 +32,36 @@ const PURPOSES: &[&str] = &[
     "availing_services",
     "educational",
 ];
+
+/// `acr` values (MeriPehchaan v2.3 p.6).
+const ACRS: &[&str] = &["pan", "aadhaar", "driving_licence"];
+
+/// `amr` values (MeriPehchaan v2.3 p.6).
+const AMRS: &[&str] = &[
+    "all",
+    "driving_licence",
+    "aadhaar",
+    "pan",
+    "ndlemail",
+    "username",
+    "mobile",
+    "other",
+];
+
+/// Whether `s` is a scope a token can carry (Requester v1.12 p.6-7, and
+/// `openid` from MeriPehchaan v2.3 p.6).
+fn is_known_scope(s: &str) -> bool {
+    let alnum =
+        |v: &str| !v.is_empty() && v.len() <= 10 && v.bytes().all(|b| b.is_ascii_alphanumeric());
+    match s {
+        "openid" | "userdetails" | "files.issueddocs" | "files.uploadeddocs" => true,
+        _ => {
+            s.strip_prefix("partners.").is_some_and(alnum)
+                || s.strip_prefix("issued/")
+                    .is_some_and(|u| !u.is_empty() && u.bytes().all(|b| b.is_ascii_graphic()))
+        }
+    }
+}
 
 fn redirect_with(redirect_uri: &str, params: &[(&str, &str)]) -> Response {
     let query = serde_urlencoded::to_string(params).unwrap_or_default();
@@ -155,9 +188,49 @@ pub(crate) async fn authorize(
         },
         None => now + 30 * 86_400,
     };
-    let openid = q
-        .get("scope")
-        .is_some_and(|s| s.split_whitespace().any(|s| s == "openid"));
+    // MeriPehchaan v2.3 p.6: scope (openid), acr, amr, pla, plsignup, ulsignup.
+    let scope = field(&q, "scope").unwrap_or("");
+    if !scope
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .all(is_known_scope)
+    {
+        return fail("invalid_scope", "The scope parameter is invalid");
+    }
+    let openid = scope.split(' ').any(|s| s == "openid");
+    let acr = field(&q, "acr");
+    if acr.is_some_and(|a| !ACRS.contains(&a)) {
+        return fail(
+            "invalid_request",
+            "The acr parameter must be pan, aadhaar or driving_licence",
+        );
+    }
+    if acr.is_some() && !openid {
+        return fail(
+            "invalid_request",
+            "The acr parameter needs scope=openid: its result is sent in the id_token",
+        );
+    }
+    let signup = field(&q, "dl_flow") == Some("signup");
+    // amr is used only with dl_flow=signup and ignored otherwise.
+    if signup && field(&q, "amr").is_some_and(|m| !m.split(' ').all(|m| AMRS.contains(&m))) {
+        return fail(
+            "invalid_request",
+            "The amr parameter must be a space-separated list of authentication methods",
+        );
+    }
+    for flag in ["pla", "plsignup", "ulsignup"] {
+        if field(&q, flag).is_some_and(|v| v != "Y") {
+            return fail(
+                "invalid_request",
+                &format!("The {flag} parameter must be Y"),
+            );
+        }
+    }
+    let nonce = field(&q, "nonce").map(str::to_string);
+    if nonce.as_deref().is_some_and(|n| n.len() > 255) {
+        return fail("invalid_request", "The nonce parameter is too long");
+    }
 
     let mut st = shared.lock();
     match st.consent {
@@ -180,8 +253,10 @@ pub(crate) async fn authorize(
             redirect_uri: cfg.redirect_uri.clone(),
             expires: Instant::now() + cfg.code_ttl,
             openid,
-            new_account: field(&q, "dl_flow") == Some("signup"),
+            new_account: signup,
             consent_valid_till,
+            acr: acr.map(str::to_string),
+            nonce,
         },
     );
     drop(st);
@@ -242,11 +317,14 @@ fn client_credentials(
     }
 }
 
-/// Build the id_token: a JWT signed HS256 with the client secret
-/// (DigiLocker signs RS256; the sandbox has no key pair to publish).
-fn id_token(shared: &AppState, user: &crate::config::TestUser) -> String {
-    let now = now_unix();
-    let header = serde_json::json!({"typ": "JWT", "alg": "HS256", "kid": "sandbox"});
+/// The id_token (MeriPehchaan v2.3 p.8 sample claims), RS256.
+fn id_token(
+    shared: &AppState,
+    user: &crate::config::TestUser,
+    grant: &Grant,
+    nonce: Option<&str>,
+    fault: Option<IdTokenFault>,
+) -> String {
     let dob = if user.dob.len() == 8 && user.dob.is_ascii() {
         format!(
             "{}/{}/{}",
@@ -257,29 +335,46 @@ fn id_token(shared: &AppState, user: &crate::config::TestUser) -> String {
     } else {
         user.dob.clone()
     };
-    let claims = serde_json::json!({
-        "iss": "https://digilocker-sandbox.invalid",
+    let mut claims = serde_json::json!({
         "sub": user.username,
         "aud": shared.config.client_id,
-        "iat": now,
-        "exp": now + shared.config.access_token_ttl.as_secs() as i64,
-        "auth_time": now,
         "given_name": user.name,
         "preferred_username": user.username,
         "email": user.email,
         "birthdate": dob,
         "gender": user.gender,
         "phone_number": user.mobile,
+        "jti": uuid_v4(),
         "user_sso_id": format!("DL-{}", user.digilockerid),
         "masked_aadhaar": user.masked_aadhaar,
     });
-    let signing_input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
-    );
-    let sig = hmac_raw(&shared.config.client_secret, signing_input.as_bytes());
-    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig))
+    let map = claims.as_object_mut().expect("an object literal");
+    match grant.acr.as_deref() {
+        Some("pan") => {
+            map.insert("pan_number".into(), user.pan.clone().into());
+        }
+        Some("driving_licence") => {
+            map.insert(
+                "driving_licence".into(),
+                user.driving_licence.clone().into(),
+            );
+        }
+        _ => {}
+    }
+    if let Some(acr) = &grant.acr {
+        map.insert("acr".into(), acr.clone().into());
+    }
+    if let Some(n) = nonce {
+        map.insert("nonce".into(), n.into());
+    }
+    let lifetime = shared.config.access_token_ttl.as_secs() as i64;
+    shared.oidc.sign(std::mem::take(map), lifetime, fault)
+}
+
+/// Which token endpoint answers, and what the id_token gets.
+struct IdTokenPlan<'a> {
+    nonce: Option<&'a str>,
+    fault: Option<IdTokenFault>,
 }
 
 fn token_response(
@@ -288,6 +383,7 @@ fn token_response(
     access: String,
     refresh: String,
     new_account: Option<&'static str>,
+    plan: IdTokenPlan<'_>,
 ) -> Response {
     let st = shared.lock();
     let Some(account) = st.account(&grant.user) else {
@@ -309,7 +405,9 @@ fn token_response(
         eaadhaar: user.eaadhaar.clone(),
         new_account,
         reference_key: user.reference_key.clone(),
-        id_token: grant.openid.then(|| id_token(shared, &user)),
+        id_token: grant
+            .openid
+            .then(|| id_token(shared, &user, grant, plan.nonce, plan.fault)),
     };
     let mut r = (StatusCode::OK, axum::Json(resp)).into_response();
     r.headers_mut()
@@ -317,26 +415,17 @@ fn token_response(
     r
 }
 
-/// `POST /oauth2/1/token`.
-pub(crate) async fn token(
-    State(shared): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let form = match parse_form(&headers, &body, ApiError::invalid_request) {
-        Ok(f) => f,
-        Err(e) => return e.into_response(),
-    };
+/// Checks the client credentials (HTTP Basic or body) for `grant_type`.
+fn check_client(
+    shared: &AppState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+    grant_type: &str,
+) -> Result<(), ApiError> {
     let cfg = &shared.config;
-    let grant_type = field(&form, "grant_type").unwrap_or("");
-    if !matches!(
-        grant_type,
-        "authorization_code" | "refresh_token" | DEVICE_GRANT
-    ) {
-        return ApiError::code(400, "invalid_grant_type").into_response();
-    }
-    let Ok((client_id, client_secret)) = client_credentials(&headers, &form) else {
-        return ApiError::code(400, "invalid_client").into_response();
+    let invalid = || ApiError::code(400, "invalid_client");
+    let Ok((client_id, client_secret)) = client_credentials(headers, form) else {
+        return Err(invalid());
     };
     let id_ok = client_id
         .as_deref()
@@ -351,59 +440,164 @@ pub(crate) async fn token(
     } else {
         id_ok && secret_ok
     };
-    if !client_ok {
-        return ApiError::code(400, "invalid_client").into_response();
+    if client_ok { Ok(()) } else { Err(invalid()) }
+}
+
+/// Redeems an authorization code: single use, unexpired, same redirect URI,
+/// PKCE verifier matching the challenge.
+fn redeem_code(shared: &AppState, form: &HashMap<String, String>) -> Result<AuthCode, ApiError> {
+    let reject = |why: &str| ApiError::invalid_grant(why);
+    let Some(code) = field(form, "code") else {
+        return Err(reject("The code parameter is missing"));
+    };
+    // A code is consumed by any redemption attempt, successful or not.
+    let Some(auth) = shared.lock().codes.remove(code) else {
+        return Err(reject(
+            "The authorization code is invalid or has already been used",
+        ));
+    };
+    if Instant::now() >= auth.expires {
+        return Err(reject("The authorization code has expired"));
+    }
+    if field(form, "redirect_uri") != Some(auth.redirect_uri.as_str()) {
+        return Err(reject(
+            "The redirect_uri does not match the authorization request",
+        ));
+    }
+    let Some(verifier) = field(form, "code_verifier") else {
+        return Err(reject("The code_verifier parameter is missing"));
+    };
+    if !(43..=128).contains(&verifier.len()) || !is_unreserved(verifier) {
+        return Err(reject(
+            "The code_verifier must be 43-128 unreserved characters",
+        ));
+    }
+    if !ct_eq(&pkce_s256(verifier), &auth.challenge) {
+        return Err(reject(
+            "The code_verifier does not match the code_challenge",
+        ));
+    }
+    Ok(auth)
+}
+
+/// `POST /oauth2/2/token` (MeriPehchaan v2.3 p.7-8): the authorization-code
+/// grant only; answers access_token, expires_in, token_type, scope,
+/// consent_valid_till and, for a code requested with `openid`, the id_token.
+pub(crate) async fn token_oidc(
+    State(shared): State<AppState>,
+    fault: Option<Extension<IdTokenFault>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fault = fault.map(|Extension(f)| f);
+    let form = match parse_form(&headers, &body, ApiError::invalid_request) {
+        Ok(f) => f,
+        Err(e) => return e.into_response(),
+    };
+    if field(&form, "grant_type") != Some("authorization_code") {
+        return ApiError::code(400, "invalid_grant_type").into_response();
+    }
+    if let Err(e) = check_client(&shared, &headers, &form, "authorization_code") {
+        return e.into_response();
+    }
+    let auth = match redeem_code(&shared, &form) {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let grant = Grant {
+        user: auth.user.clone(),
+        openid: auth.openid,
+        consent_valid_till: auth.consent_valid_till,
+        acr: auth.acr.clone(),
+    };
+    let ttl = shared.config.access_token_ttl;
+    let mut st = shared.lock();
+    let (access, refresh) = st.new_grant(grant.clone(), ttl);
+    // This endpoint issues no refresh token (MeriPehchaan v2.3 p.7-8).
+    st.refresh.remove(&refresh);
+    let user = st.account(&grant.user).map(|a| a.user.clone());
+    drop(st);
+    let Some(user) = user else {
+        return ApiError::code(500, "unexpected_error").into_response();
+    };
+    let mut body = serde_json::json!({
+        "access_token": access,
+        "expires_in": ttl.as_secs(),
+        "token_type": "Bearer",
+        "scope": shared.config.scope,
+        "consent_valid_till": grant.consent_valid_till,
+    });
+    if grant.openid {
+        body["id_token"] = id_token(&shared, &user, &grant, auth.nonce.as_deref(), fault).into();
+    }
+    let mut r = json(body);
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// `GET /.well-known/jwks.json`: the id_token keys (not in the PDFs, which
+/// publish no key; the sandbox's own, generated at start).
+pub(crate) async fn jwks(State(shared): State<AppState>) -> Response {
+    json(shared.oidc.jwks())
+}
+
+/// `GET /signin/logout/Y` (MeriPehchaan v2.3 p.13-14): ends the browser
+/// session and redirects to the registered redirect URI with
+/// `error=user_loggedout&error_description=user`.
+pub(crate) async fn logout(State(shared): State<AppState>) -> Response {
+    redirect_with(
+        &shared.config.redirect_uri,
+        &[("error", "user_loggedout"), ("error_description", "user")],
+    )
+}
+
+/// `POST /oauth2/1/token`.
+pub(crate) async fn token(
+    State(shared): State<AppState>,
+    fault: Option<Extension<IdTokenFault>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fault = fault.map(|Extension(f)| f);
+    let form = match parse_form(&headers, &body, ApiError::invalid_request) {
+        Ok(f) => f,
+        Err(e) => return e.into_response(),
+    };
+    let cfg = &shared.config;
+    let grant_type = field(&form, "grant_type").unwrap_or("");
+    if !matches!(
+        grant_type,
+        "authorization_code" | "refresh_token" | DEVICE_GRANT
+    ) {
+        return ApiError::code(400, "invalid_grant_type").into_response();
+    }
+    if let Err(e) = check_client(&shared, &headers, &form, grant_type) {
+        return e.into_response();
     }
     let ttl = cfg.access_token_ttl;
 
     match grant_type {
         "authorization_code" => {
-            let Some(code) = field(&form, "code") else {
-                return ApiError::invalid_grant("The code parameter is missing").into_response();
+            let auth = match redeem_code(&shared, &form) {
+                Ok(a) => a,
+                Err(e) => return e.into_response(),
             };
             let mut st = shared.lock();
-            // A code is consumed by any redemption attempt, successful or not.
-            let Some(auth) = st.codes.remove(code) else {
-                return ApiError::invalid_grant(
-                    "The authorization code is invalid or has already been used",
-                )
-                .into_response();
-            };
-            if Instant::now() >= auth.expires {
-                return ApiError::invalid_grant("The authorization code has expired")
-                    .into_response();
-            }
-            if field(&form, "redirect_uri") != Some(auth.redirect_uri.as_str()) {
-                return ApiError::invalid_grant(
-                    "The redirect_uri does not match the authorization request",
-                )
-                .into_response();
-            }
-            let Some(verifier) = field(&form, "code_verifier") else {
-                return ApiError::invalid_grant("The code_verifier parameter is missing")
-                    .into_response();
-            };
-            if !(43..=128).contains(&verifier.len()) || !is_unreserved(verifier) {
-                return ApiError::invalid_grant(
-                    "The code_verifier must be 43-128 unreserved characters",
-                )
-                .into_response();
-            }
-            if !ct_eq(&pkce_s256(verifier), &auth.challenge) {
-                return ApiError::invalid_grant(
-                    "The code_verifier does not match the code_challenge",
-                )
-                .into_response();
-            }
             let grant = Grant {
                 user: auth.user,
                 openid: auth.openid,
                 consent_valid_till: auth.consent_valid_till,
+                acr: auth.acr.clone(),
             };
             let (access, refresh) = st.new_grant(grant.clone(), ttl);
             drop(st);
             let new_account = if auth.new_account { "Y" } else { "N" };
-            token_response(&shared, &grant, access, refresh, Some(new_account))
+            let plan = IdTokenPlan {
+                nonce: auth.nonce.as_deref(),
+                fault,
+            };
+            token_response(&shared, &grant, access, refresh, Some(new_account), plan)
         }
         "refresh_token" => {
             let Some(old) = field(&form, "refresh_token") else {
@@ -418,7 +612,8 @@ pub(crate) async fn token(
             };
             let (access, refresh) = st.issue_pair(grant_id, ttl);
             drop(st);
-            token_response(&shared, &grant, access, refresh, None)
+            let plan = IdTokenPlan { nonce: None, fault };
+            token_response(&shared, &grant, access, refresh, None, plan)
         }
         _ => {
             let (Some(device_code), Some(otp)) =
@@ -445,10 +640,12 @@ pub(crate) async fn token(
                 user: dc.user,
                 openid: false,
                 consent_valid_till: now_unix() + 30 * 86_400,
+                acr: None,
             };
             let (access, refresh) = st.new_grant(grant.clone(), ttl);
             drop(st);
-            token_response(&shared, &grant, access, refresh, Some("N"))
+            let plan = IdTokenPlan { nonce: None, fault };
+            token_response(&shared, &grant, access, refresh, Some("N"), plan)
         }
     }
 }

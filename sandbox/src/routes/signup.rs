@@ -33,6 +33,7 @@ fn tokens(shared: &AppState, digilockerid: &str, mobile: Option<&str>) -> Respon
             user: digilockerid.to_string(),
             openid: false,
             consent_valid_till: now_unix() + 30 * 86_400,
+            acr: None,
         },
         ttl,
     );
@@ -122,6 +123,8 @@ pub(crate) async fn demoauth(State(shared): State<AppState>, req: Request) -> Re
         email: String::new(),
         uid: uid.to_string(),
         masked_aadhaar: mask(uid, 4),
+        pan: String::new(),
+        driving_licence: String::new(),
         eaadhaar: "N".into(),
         reference_key: random_token(32),
     };

@@ -100,8 +100,13 @@ pub async fn code(sb: &Sandbox) -> String {
 
 /// Exchange a code (credentials in the body); return (status, json).
 pub async fn exchange(sb: &Sandbox, code: &str, verifier: &str) -> (u16, Value) {
+    exchange_at(sb, "/oauth2/1/token", code, verifier).await
+}
+
+/// [`exchange`] at another token endpoint, e.g. `/oauth2/2/token`.
+pub async fn exchange_at(sb: &Sandbox, path: &str, code: &str, verifier: &str) -> (u16, Value) {
     let resp = http()
-        .post(format!("{}/oauth2/1/token", sb.base_url()))
+        .post(format!("{}{path}", sb.base_url()))
         .form(&[
             ("grant_type", "authorization_code"),
             ("code", code),
