@@ -53,6 +53,15 @@ pub enum Error {
         /// What failed.
         reason: IntegrityFailure,
     },
+    /// An XML signature did not verify against the configured trust
+    /// anchors (feature `xmldsig`). No data was parsed from the document.
+    #[cfg(feature = "xmldsig")]
+    Signature {
+        /// The operation that downloaded the document, when known.
+        operation: Option<&'static str>,
+        /// Which rule failed.
+        reason: crate::xml::signature::SignatureError,
+    },
     /// Bad input, rejected before anything was sent.
     Validation(ValidationError),
     /// A response body did not match its schema.
@@ -169,6 +178,8 @@ impl Error {
             | Self::Timeout { operation }
             | Self::Decode { operation, .. } => *operation,
             Self::Integrity { operation, .. } => Some(operation),
+            #[cfg(feature = "xmldsig")]
+            Self::Signature { operation, .. } => *operation,
             _ => None,
         }
     }
@@ -215,6 +226,10 @@ impl fmt::Display for Error {
                     IntegrityFailure::MalformedHeader => "the hmac header is not valid Base64",
                 };
                 write!(f, "{operation}: integrity check failed: {why}")
+            }
+            #[cfg(feature = "xmldsig")]
+            Self::Signature { operation, reason } => {
+                write!(f, "{}XML signature check failed: {reason}", op(operation))
             }
             Self::Validation(v) => write!(f, "invalid {}: {}", v.field, v.reason),
             Self::Decode {
@@ -272,6 +287,8 @@ impl std::error::Error for Error {
         match self {
             Self::Transport { source, .. } => Some(source),
             Self::Io { source, .. } => Some(source),
+            #[cfg(feature = "xmldsig")]
+            Self::Signature { reason, .. } => Some(reason),
             _ => None,
         }
     }
@@ -282,6 +299,16 @@ impl std::error::Error for AuthError {}
 impl From<ValidationError> for Error {
     fn from(v: ValidationError) -> Self {
         Self::Validation(v)
+    }
+}
+
+#[cfg(feature = "xmldsig")]
+impl From<crate::xml::signature::SignatureError> for Error {
+    fn from(reason: crate::xml::signature::SignatureError) -> Self {
+        Self::Signature {
+            operation: None,
+            reason,
+        }
     }
 }
 
