@@ -7,7 +7,7 @@ use x509_cert::der::{Decode, Encode};
 use super::SignatureError;
 
 /// The certificate of the signer, as reported after verification.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SignerCertificate {
     /// Subject, RFC 4514 style (e.g. `CN=DS NATIONAL E-GOVERNANCE DIVISION,O=…`).
@@ -22,6 +22,19 @@ pub struct SignerCertificate {
     pub not_after: SystemTime,
     /// The certificate, DER.
     pub der: Vec<u8>,
+}
+
+impl std::fmt::Debug for SignerCertificate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignerCertificate")
+            .field("subject", &self.subject)
+            .field("issuer", &self.issuer)
+            .field("serial", &self.serial)
+            .field("not_before", &self.not_before)
+            .field("not_after", &self.not_after)
+            .field("der", &format_args!("<{} bytes>", self.der.len()))
+            .finish()
+    }
 }
 
 impl SignerCertificate {
