@@ -100,7 +100,10 @@ fn main() {
     divan::main();
     let f = &*FIXTURE;
     let verified = EAadhaar::from_signed_xml(&f.xml, &f.anchors).expect("verifies");
-    assert_eq!(verified.value(), &EAadhaar::from_xml(&f.xml).expect("parses"));
+    assert_eq!(
+        verified.value(),
+        &EAadhaar::from_xml(&f.xml).expect("parses")
+    );
     if !bench_mode {
         return;
     }

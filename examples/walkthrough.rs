@@ -67,7 +67,9 @@ impl Log {
 /// certificate named by `DIGILOCKER_XML_SIGNER_CERT`; `None` leaves the
 /// signatures unchecked. DigiLocker signs e-Aadhaar with RSA-SHA1, hence
 /// the DigiLocker preset.
-fn xml_anchors(sandbox: Option<&Sandbox>) -> Result<Option<TrustAnchors>, Box<dyn std::error::Error>> {
+fn xml_anchors(
+    sandbox: Option<&Sandbox>,
+) -> Result<Option<TrustAnchors>, Box<dyn std::error::Error>> {
     let pem = match (sandbox, std::env::var_os("DIGILOCKER_XML_SIGNER_CERT")) {
         (Some(sb), _) => sb.xml_signer_certificate_pem()?,
         (None, Some(path)) => std::fs::read_to_string(path)?,

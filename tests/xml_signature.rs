@@ -123,7 +123,13 @@ fn certificate_doc(signature: &str) -> String {
 }
 
 fn signed_with(doc: fn(&str) -> String, method: &str, digest: &str, key: &SigningKey) -> String {
-    sign(&doc(&signature_template(method, digest, "")), key, &[], None).unwrap()
+    sign(
+        &doc(&signature_template(method, digest, "")),
+        key,
+        &[],
+        None,
+    )
+    .unwrap()
 }
 
 fn pin(key: &SigningKey) -> TrustAnchors {
@@ -214,14 +220,21 @@ fn certificate_verifies_with_rsa_sha256_and_rsa_sha1() {
     let Some(k) = keys() else { return };
     for (method, anchors) in [
         (RSA_SHA256, pin(&k.signer)),
-        (RSA_SHA1, pin(&k.signer).policy(AlgorithmPolicy::digilocker())),
+        (
+            RSA_SHA1,
+            pin(&k.signer).policy(AlgorithmPolicy::digilocker()),
+        ),
     ] {
         let xml = signed_with(certificate_doc, method, SHA256, &k.signer);
         let cert = Certificate::from_signed_xml(xml.as_bytes(), &anchors).unwrap();
         assert_eq!(cert.doc_type.as_deref(), Some("INCER"));
         assert_eq!(cert.issued_to[0].name.as_deref(), Some("Asha Test Kumari"));
         assert!(
-            !cert.certificate_data.as_deref().unwrap().contains("Signature"),
+            !cert
+                .certificate_data
+                .as_deref()
+                .unwrap()
+                .contains("Signature"),
             "the signature is not part of the parsed content"
         );
         assert_eq!(cert.report().signing_time, None);
@@ -359,7 +372,10 @@ fn moved_signature_is_refused() {
     let without = format!("{}{}", &xml[..start], &xml[end..]);
     // Deeper in the document: the enveloped transform removes it wherever it
     // is, so the digest still matches and xmlsec1 accepts it.
-    let moved = without.replace("<CertificateData>", &format!("<CertificateData>{signature}"));
+    let moved = without.replace(
+        "<CertificateData>",
+        &format!("<CertificateData>{signature}"),
+    );
     xmlsec::xmlsec1_verify(&moved, k.signer.certificate_pem(), None).unwrap();
     assert_eq!(
         err(&moved, &pin(&k.signer)),
@@ -519,13 +535,19 @@ fn multiple_signatures_and_foreign_references_are_refused() {
     let xml = signed_with(certificate_doc, RSA_SHA256, SHA256, &k.signer);
     let start = xml.find("<Signature").unwrap();
     let end = xml.find("</Signature>").unwrap() + "</Signature>".len();
-    let twice = xml.replace("</Certificate>", &format!("{}</Certificate>", &xml[start..end]));
+    let twice = xml.replace(
+        "</Certificate>",
+        &format!("{}</Certificate>", &xml[start..end]),
+    );
     assert_eq!(
         err(&twice, &pin(&k.signer)),
         SignatureError::MultipleSignatures { count: 2 }
     );
     for uri in ["file:///etc/passwd", "#xpointer(/)", "other.xml"] {
-        let external = xml.replace(r#"<Reference URI="">"#, &format!(r#"<Reference URI="{uri}">"#));
+        let external = xml.replace(
+            r#"<Reference URI="">"#,
+            &format!(r#"<Reference URI="{uri}">"#),
+        );
         assert_eq!(
             err(&external, &pin(&k.signer)),
             SignatureError::UnsupportedReference {
@@ -560,10 +582,15 @@ async fn sandbox_certificate_and_eaadhaar_xml_verify_against_its_signer() {
     let raw = client.certificate_xml(&uri).await.unwrap();
     xmlsec::xmlsec1_verify(std::str::from_utf8(&raw.bytes).unwrap(), &pem, None).unwrap();
 
-    let anchors = TrustAnchors::digilocker().pin_certificate_pem(&pem).unwrap();
+    let anchors = TrustAnchors::digilocker()
+        .pin_certificate_pem(&pem)
+        .unwrap();
     let cert = client.verified_certificate(&uri, &anchors).await.unwrap();
     assert_eq!(cert.doc_type.as_deref(), Some("INCER"));
-    assert_eq!(cert.report().algorithms.signature, SignatureMethod::RsaSha256);
+    assert_eq!(
+        cert.report().algorithms.signature,
+        SignatureMethod::RsaSha256
+    );
     assert!(
         cert.report()
             .signer

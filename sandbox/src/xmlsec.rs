@@ -79,7 +79,14 @@ impl SigningKey {
         let dir = tempfile::tempdir()?;
         let p = |name: &str| dir.path().join(name);
         run(Command::new("openssl")
-            .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"])
+            .args([
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+                "-out",
+            ])
             .arg(p("key.pem")))?;
         run(Command::new("openssl")
             .args(["req", "-new", "-subj", &openssl_subject(subject), "-key"])
@@ -170,7 +177,9 @@ pub fn sign(
     if let Some((attr, element)) = id {
         cmd.arg(format!("--id-attr:{attr}")).arg(element);
     }
-    cmd.arg("--output").arg(p("signed.xml")).arg(p("template.xml"));
+    cmd.arg("--output")
+        .arg(p("signed.xml"))
+        .arg(p("template.xml"));
     run(&mut cmd)?;
     std::fs::read_to_string(p("signed.xml"))
 }
@@ -184,7 +193,9 @@ pub fn xmlsec1_verify(xml: &str, cert_pem: &str, id: Option<(&str, &str)>) -> io
     std::fs::write(p("cert.pem"), cert_pem)?;
     std::fs::write(p("doc.xml"), xml)?;
     let mut cmd = Command::new("xmlsec1");
-    cmd.arg("--verify").arg("--pubkey-cert-pem").arg(p("cert.pem"));
+    cmd.arg("--verify")
+        .arg("--pubkey-cert-pem")
+        .arg(p("cert.pem"));
     if let Some((attr, element)) = id {
         cmd.arg(format!("--id-attr:{attr}")).arg(element);
     }
@@ -193,7 +204,10 @@ pub fn xmlsec1_verify(xml: &str, cert_pem: &str, id: Option<(&str, &str)>) -> io
 
 /// `CN=a,O=b` → `/CN=a/O=b`.
 fn openssl_subject(subject: &str) -> String {
-    subject.split(',').map(|part| format!("/{}", part.trim())).collect()
+    subject
+        .split(',')
+        .map(|part| format!("/{}", part.trim()))
+        .collect()
 }
 
 /// `YYYYMMDDHHMMSSZ`, as `openssl ca -startdate` takes it.
@@ -256,7 +270,11 @@ pub const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
 /// C14N, the enveloped-signature transform, `reference_uri` (`""` for the
 /// whole document, or `#id`), and an empty `X509Certificate` that `xmlsec1`
 /// fills with the signer's certificate chain.
-pub fn signature_template(signature_method: &str, digest_method: &str, reference_uri: &str) -> String {
+pub fn signature_template(
+    signature_method: &str,
+    digest_method: &str,
+    reference_uri: &str,
+) -> String {
     format!(
         concat!(
             r#"<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo>"#,

@@ -89,12 +89,18 @@ const SIGNATURE_METHODS: [(&str, SignatureMethod); 7] = [
 
 const DIGEST_METHODS: [(&str, DigestMethod); 4] = [
     ("http://www.w3.org/2000/09/xmldsig#sha1", DigestMethod::Sha1),
-    ("http://www.w3.org/2001/04/xmlenc#sha256", DigestMethod::Sha256),
+    (
+        "http://www.w3.org/2001/04/xmlenc#sha256",
+        DigestMethod::Sha256,
+    ),
     (
         "http://www.w3.org/2001/04/xmldsig-more#sha384",
         DigestMethod::Sha384,
     ),
-    ("http://www.w3.org/2001/04/xmlenc#sha512", DigestMethod::Sha512),
+    (
+        "http://www.w3.org/2001/04/xmlenc#sha512",
+        DigestMethod::Sha512,
+    ),
 ];
 
 const CANONICALIZATIONS: [(&str, Canonicalization); 6] = [

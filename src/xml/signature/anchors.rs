@@ -15,13 +15,8 @@ pub const DEFAULT_MAX_SIGNED_XML_BYTES: usize = 10 * 1024 * 1024;
 /// A pinned signer: a certificate, or a bare public key.
 #[derive(Clone, Debug)]
 pub(super) enum Pin {
-    Certificate {
-        der: Vec<u8>,
-        spki: Vec<u8>,
-    },
-    PublicKey {
-        spki: Vec<u8>,
-    },
+    Certificate { der: Vec<u8>, spki: Vec<u8> },
+    PublicKey { spki: Vec<u8> },
 }
 
 impl Pin {

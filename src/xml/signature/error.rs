@@ -116,13 +116,22 @@ impl fmt::Display for SignatureError {
             Self::Malformed(m) => write!(f, "malformed signed document: {m}"),
             Self::MissingSignature => f.write_str("the document has no XML signature"),
             Self::MultipleSignatures { count } => {
-                write!(f, "the document has {count} signatures; exactly one is accepted")
+                write!(
+                    f,
+                    "the document has {count} signatures; exactly one is accepted"
+                )
             }
             Self::UnexpectedReferences { count } => {
-                write!(f, "SignedInfo has {count} references; exactly one is accepted")
+                write!(
+                    f,
+                    "SignedInfo has {count} references; exactly one is accepted"
+                )
             }
             Self::UnsupportedReference { uri } => match uri {
-                Some(uri) => write!(f, "reference URI {uri:?} is not \"\" or a same-document #id"),
+                Some(uri) => write!(
+                    f,
+                    "reference URI {uri:?} is not \"\" or a same-document #id"
+                ),
                 None => f.write_str("the reference has no URI attribute"),
             },
             Self::DuplicateId { id } => write!(f, "the ID {id:?} appears more than once"),
@@ -139,10 +148,9 @@ impl fmt::Display for SignatureError {
             Self::DisallowedTransform { algorithm } => {
                 write!(f, "transform not allowed: {algorithm}")
             }
-            Self::Sha1Refused { algorithm } => write!(
-                f,
-                "SHA-1 ({algorithm}) is refused by the algorithm policy"
-            ),
+            Self::Sha1Refused { algorithm } => {
+                write!(f, "SHA-1 ({algorithm}) is refused by the algorithm policy")
+            }
             Self::DisallowedAlgorithm { algorithm } => {
                 write!(f, "algorithm not allowed: {algorithm}")
             }

@@ -69,7 +69,9 @@ use std::time::SystemTime;
 use bergshamra_dsig::VerifyResult;
 use quick_xml::events::Event;
 
-pub use algorithms::{AlgorithmPolicy, Algorithms, Canonicalization, DigestMethod, SignatureMethod};
+pub use algorithms::{
+    AlgorithmPolicy, Algorithms, Canonicalization, DigestMethod, SignatureMethod,
+};
 pub use anchors::{DEFAULT_MAX_SIGNED_XML_BYTES, TrustAnchors};
 pub use error::SignatureError;
 pub use signer::SignerCertificate;
@@ -177,8 +179,11 @@ pub fn verify(xml: &[u8], anchors: &TrustAnchors) -> Result<SignedXml, Signature
 
     let mut failure = SignatureError::SignatureValueMismatch;
     for candidate in trust::candidates(&plan, anchors, at)? {
-        let result =
-            bergshamra_dsig::verify::verify_document_with_source(&candidate.context, &doc, Some(text));
+        let result = bergshamra_dsig::verify::verify_document_with_source(
+            &candidate.context,
+            &doc,
+            Some(text),
+        );
         let key_chain = match classify(result, &plan) {
             Ok(chain) => chain,
             Err(e) => {
@@ -195,8 +200,7 @@ pub fn verify(xml: &[u8], anchors: &TrustAnchors) -> Result<SignedXml, Signature
         };
         if let Some(signer) = &signer {
             signer.check_valid_at(at)?;
-            if candidate.trust == TrustPath::ChainedToRoot
-                && key_chain.first() != Some(&signer.der)
+            if candidate.trust == TrustPath::ChainedToRoot && key_chain.first() != Some(&signer.der)
             {
                 return Err(SignatureError::UntrustedSigner {
                     reason: "verified with a certificate other than the KeyInfo leaf".into(),
@@ -305,7 +309,11 @@ fn signing_time(doc: &uppsala::Document<'_>, root: uppsala::NodeId) -> Option<Sy
         if &*element.name.local_name == "KycRes" {
             return element.get_attribute("ts").and_then(parse_timestamp);
         }
-        stack.extend(doc.children_iter(node).rev().filter(|n| doc.element(*n).is_some()));
+        stack.extend(
+            doc.children_iter(node)
+                .rev()
+                .filter(|n| doc.element(*n).is_some()),
+        );
     }
     None
 }

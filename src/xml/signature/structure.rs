@@ -31,7 +31,10 @@ pub(super) struct Plan {
 }
 
 /// Checks the shape of `doc` and the algorithms it declares.
-pub(super) fn inspect(doc: &Document<'_>, policy: &AlgorithmPolicy) -> Result<Plan, SignatureError> {
+pub(super) fn inspect(
+    doc: &Document<'_>,
+    policy: &AlgorithmPolicy,
+) -> Result<Plan, SignatureError> {
     let root = doc
         .document_element()
         .ok_or_else(|| SignatureError::Malformed("no document element".into()))?;
@@ -73,7 +76,11 @@ pub(super) fn inspect(doc: &Document<'_>, policy: &AlgorithmPolicy) -> Result<Pl
         other => return Err(SignatureError::UnexpectedReferences { count: other.len() }),
     };
     let (c14n, method) = match info.as_slice() {
-        [(c, "CanonicalizationMethod"), (m, "SignatureMethod"), (_, "Reference")] => (*c, *m),
+        [
+            (c, "CanonicalizationMethod"),
+            (m, "SignatureMethod"),
+            (_, "Reference"),
+        ] => (*c, *m),
         _ => {
             return Err(SignatureError::Malformed(
                 "SignedInfo must hold CanonicalizationMethod, SignatureMethod, Reference".into(),
@@ -92,11 +99,12 @@ pub(super) fn inspect(doc: &Document<'_>, policy: &AlgorithmPolicy) -> Result<Pl
     let target = match reference_uri.as_deref() {
         Some("") => root,
         Some(uri) => match uri.strip_prefix('#') {
-            Some(id) if !id.is_empty() && !id.contains(['(', ')', '#', '/']) => {
-                ids.get(id).copied().ok_or_else(|| SignatureError::UnsupportedReference {
+            Some(id) if !id.is_empty() && !id.contains(['(', ')', '#', '/']) => ids
+                .get(id)
+                .copied()
+                .ok_or_else(|| SignatureError::UnsupportedReference {
                     uri: Some(uri.to_string()),
-                })?
-            }
+                })?,
             _ => {
                 return Err(SignatureError::UnsupportedReference {
                     uri: Some(uri.to_string()),

@@ -60,10 +60,7 @@ pub(super) fn candidates(
     let signer = SignerCertificate::from_der(leaf)?;
     if anchors.roots.is_empty() {
         return Err(SignatureError::UntrustedSigner {
-            reason: format!(
-                "{} matches no pinned certificate or key",
-                signer.subject
-            ),
+            reason: format!("{} matches no pinned certificate or key", signer.subject),
         });
     }
     signer.check_valid_at(at)?;

@@ -52,8 +52,7 @@ fn verified<T>(
     operation: Option<&'static str>,
     parse: fn(&[u8], Option<&'static str>) -> Result<T, Error>,
 ) -> Result<Verified<T>, Error> {
-    let signed =
-        verify(xml, anchors).map_err(|reason| Error::Signature { operation, reason })?;
+    let signed = verify(xml, anchors).map_err(|reason| Error::Signature { operation, reason })?;
     let value = parse(signed.signed_xml().as_bytes(), operation)?;
     Ok(Verified {
         value,
@@ -102,7 +101,12 @@ impl Client {
         anchors: &TrustAnchors,
     ) -> Result<Verified<Certificate>, Error> {
         let xml = self.certificate_xml(uri).await?;
-        verified(&xml.bytes, anchors, Some("get_certificate_xml"), Certificate::parse)
+        verified(
+            &xml.bytes,
+            anchors,
+            Some("get_certificate_xml"),
+            Certificate::parse,
+        )
     }
 
     /// The account's e-Aadhaar data with its XML signature verified:
@@ -123,6 +127,11 @@ impl Client {
         anchors: &TrustAnchors,
     ) -> Result<Verified<EAadhaar>, Error> {
         let xml = self.eaadhaar_xml().await?;
-        verified(&xml.bytes, anchors, Some("get_eaadhaar_xml"), EAadhaar::parse)
+        verified(
+            &xml.bytes,
+            anchors,
+            Some("get_eaadhaar_xml"),
+            EAadhaar::parse,
+        )
     }
 }
