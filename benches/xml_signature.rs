@@ -15,9 +15,10 @@
 //! Under `cargo test --benches` each benchmark runs once and the verified
 //! and unverified parses are compared; nothing depends on wall time.
 
+mod support;
+
 use std::hint::black_box;
 use std::sync::LazyLock;
-use std::time::Instant;
 
 use base64::Engine as _;
 use digilocker_authpartner::xml::EAadhaar;
@@ -84,17 +85,6 @@ fn parse_unverified(b: divan::Bencher) {
         .bench(|| EAadhaar::from_xml(black_box(&f.xml)).expect("parses"));
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-fn secs(run: impl Fn()) -> f64 {
-    let t = Instant::now();
-    run();
-    t.elapsed().as_secs_f64()
-}
-
 fn main() {
     let bench_mode = std::env::args().any(|a| a == "--bench");
     divan::main();
@@ -116,11 +106,11 @@ fn main() {
             black_box(EAadhaar::from_xml(black_box(&f.xml)).ok());
         };
         let (tv, tp) = if round % 2 == 0 {
-            let tv = secs(verify);
-            (tv, secs(parse))
+            let tv = support::secs(verify);
+            (tv, support::secs(parse))
         } else {
-            let tp = secs(parse);
-            (secs(verify), tp)
+            let tp = support::secs(parse);
+            (support::secs(verify), tp)
         };
         v.push(tv * 1e3);
         p.push(tp * 1e3);
@@ -129,8 +119,8 @@ fn main() {
     println!(
         "\npaired, {} bytes: from_signed_xml {:.3} ms, from_xml {:.3} ms, median ratio {:.1}",
         f.xml.len(),
-        median(&mut v),
-        median(&mut p),
-        median(&mut q)
+        support::median(&mut v),
+        support::median(&mut p),
+        support::median(&mut q)
     );
 }

@@ -366,10 +366,9 @@ fn extra_unsigned_element_inside_the_signature_is_refused() {
 fn moved_signature_is_refused() {
     let Some(k) = keys() else { return };
     let xml = signed_with(certificate_doc, RSA_SHA256, SHA256, &k.signer);
-    let start = xml.find("<Signature").unwrap();
-    let end = xml.find("</Signature>").unwrap() + "</Signature>".len();
-    let signature = &xml[start..end];
-    let without = format!("{}{}", &xml[..start], &xml[end..]);
+    let span = signature_span(&xml);
+    let signature = &xml[span.clone()];
+    let without = format!("{}{}", &xml[..span.start], &xml[span.end..]);
     // Deeper in the document: the enveloped transform removes it wherever it
     // is, so the digest still matches and xmlsec1 accepts it.
     let moved = without.replace(
@@ -381,6 +380,12 @@ fn moved_signature_is_refused() {
         err(&moved, &pin(&k.signer)),
         SignatureError::SignatureMisplaced
     );
+}
+
+/// Where the `<Signature>` element stands in `xml`.
+fn signature_span(xml: &str) -> std::ops::Range<usize> {
+    let start = xml.find("<Signature").unwrap();
+    start..xml.find("</Signature>").unwrap() + "</Signature>".len()
 }
 
 /// A `KycRes` signed by ID (`URI="#kyc-1"`), then wrapped in a forged
@@ -533,12 +538,8 @@ fn other_transforms_are_refused() {
 fn multiple_signatures_and_foreign_references_are_refused() {
     let Some(k) = keys() else { return };
     let xml = signed_with(certificate_doc, RSA_SHA256, SHA256, &k.signer);
-    let start = xml.find("<Signature").unwrap();
-    let end = xml.find("</Signature>").unwrap() + "</Signature>".len();
-    let twice = xml.replace(
-        "</Certificate>",
-        &format!("{}</Certificate>", &xml[start..end]),
-    );
+    let signature = &xml[signature_span(&xml)];
+    let twice = xml.replace("</Certificate>", &format!("{signature}</Certificate>"));
     assert_eq!(
         err(&twice, &pin(&k.signer)),
         SignatureError::MultipleSignatures { count: 2 }

@@ -43,7 +43,8 @@ impl Client {
     /// The certificate metadata of an issued document, parsed from
     /// `GET /oauth2/1/xml/{uri}` (verified against its `hmac` header).
     ///
-    /// The certificate's XML signature is **not** verified. For the raw XML
+    /// The certificate's XML signature is **not** verified: use
+    /// `verified_certificate` (feature `xmldsig`) for that. For the raw XML
     /// use [`certificate_xml`](Self::certificate_xml).
     ///
     /// ```no_run
@@ -61,8 +62,8 @@ impl Client {
     /// The account's e-Aadhaar data (v3 endpoint), parsed from
     /// `GET /oauth2/3/xml/eaadhaar` (verified against its `hmac` header).
     ///
-    /// The UIDAI signature is **not** verified; the photo is only reported as
-    /// present, not decoded. For the raw XML use
+    /// The XML signature is **not** verified (use `verified_eaadhaar`,
+    /// feature `xmldsig`); the photo is only reported as present, not decoded. For the raw XML use
     /// [`eaadhaar_xml`](Self::eaadhaar_xml).
     ///
     /// ```no_run

@@ -79,12 +79,7 @@ impl TrustAnchors {
 
     /// Pins a signer certificate (PEM, `-----BEGIN CERTIFICATE-----`).
     pub fn pin_certificate_pem(self, pem: &str) -> Result<Self, SignatureError> {
-        let cert = x509_cert::Certificate::from_pem(pem.trim().as_bytes())
-            .map_err(|e| SignatureError::InvalidAnchor(format!("certificate PEM: {e}")))?;
-        let der = cert
-            .to_der()
-            .map_err(|e| SignatureError::InvalidAnchor(e.to_string()))?;
-        self.pin_certificate_der(&der)
+        self.pin_certificate_der(&certificate_der(pem)?)
     }
 
     /// Pins a signer certificate (DER).
@@ -121,12 +116,7 @@ impl TrustAnchors {
     /// Adds a CA root (PEM): a `<KeyInfo>` certificate chaining to it (with
     /// any intermediates in `<KeyInfo>`) is trusted.
     pub fn add_root_pem(self, pem: &str) -> Result<Self, SignatureError> {
-        let cert = x509_cert::Certificate::from_pem(pem.trim().as_bytes())
-            .map_err(|e| SignatureError::InvalidAnchor(format!("root PEM: {e}")))?;
-        let der = cert
-            .to_der()
-            .map_err(|e| SignatureError::InvalidAnchor(e.to_string()))?;
-        self.add_root_der(&der)
+        self.add_root_der(&certificate_der(pem)?)
     }
 
     /// Adds a CA root (DER).
@@ -170,6 +160,13 @@ impl TrustAnchors {
     pub fn algorithm_policy(&self) -> AlgorithmPolicy {
         self.policy
     }
+}
+
+/// The DER of a PEM certificate.
+fn certificate_der(pem: &str) -> Result<Vec<u8>, SignatureError> {
+    x509_cert::Certificate::from_pem(pem.trim().as_bytes())
+        .and_then(|cert| cert.to_der())
+        .map_err(|e| SignatureError::InvalidAnchor(format!("certificate PEM: {e}")))
 }
 
 /// A key the XMLDSig library can verify with.
