@@ -41,9 +41,10 @@
 // Library choice. XMLDSig and C14N come from `bergshamra` (bergshamra-dsig
 // and bergshamra-keys 0.11, BSD-2-Clause, pure Rust, no C), compared with:
 //  - `xml-sec` 0.4 (pure Rust): a built-in algorithm/transform policy and
-//    expected-target evidence, 115 crates and a faster clean build, but
-//    rust-version 1.92 (this crate's is 1.88) and ~244k lines in one crate
-//    with a large, still-changing policy API;
+//    expected-target evidence, 115 crates and ~81 s CPU to build alone
+//    (bergshamra: 163 crates, ~101 s), but rust-version 1.92 (this crate's
+//    is 1.88) and ~244k lines in one crate behind a large policy API that
+//    is still changing before 1.0;
 //  - `xmlsec` 0.3 (libxmlsec1 bindings): bindgen needs libclang plus the
 //    libxmlsec1/libxml2/OpenSSL -dev packages, it panics on context
 //    failure, and exposes neither X.509 chain validation nor the signed
@@ -53,8 +54,12 @@
 // in favour of caller keys (`DsigContext::new`), validates X.509 chains to
 // caller roots, and reports the verified Signature node, so the shape
 // rules in `structure.rs` and this crate's SHA-1 policy (it has none of its
-// own) run on the very tree it verifies. Its build cost (measured in the
-// README) is why it is a feature.
+// own) run on the very tree it verifies. It never reads files here: every
+// reference other than "" or a same-document #id is refused before it
+// runs. Its cost, +73 s CPU (+45 %) on a clean debug build of this crate
+// (benches/RESULTS.md §6), is why it is the `xmldsig` feature; the feature
+// is on by default because a KYC client should check signatures unless
+// told not to.
 
 mod algorithms;
 mod anchors;
