@@ -16,7 +16,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use digilocker_authpartner::Error;
 use digilocker_authpartner::xml::signature::{
-    self, AlgorithmPolicy, DigestMethod, SignatureError, SignatureMethod, TrustAnchors, TrustPath,
+    self, AlgorithmPolicy, Canonicalization, DigestMethod, SignatureError, SignatureMethod,
+    TrustAnchors, TrustPath,
 };
 use digilocker_authpartner::xml::{Certificate, EAadhaar};
 use digilocker_sandbox::xmlsec::{
@@ -306,6 +307,69 @@ fn pin_der(key: &SigningKey) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD
         .decode(body)
         .unwrap()
+}
+
+#[test]
+fn inclusive_and_exclusive_c14n_with_and_without_comments_verify() {
+    let Some(k) = keys() else { return };
+    let inclusive = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
+    let exclusive = "http://www.w3.org/2001/10/xml-exc-c14n#";
+    for (uri, expected) in [
+        (inclusive.to_string(), Canonicalization::Inclusive10),
+        (
+            format!("{inclusive}#WithComments"),
+            Canonicalization::Inclusive10WithComments,
+        ),
+        (exclusive.to_string(), Canonicalization::Exclusive),
+        (
+            format!("{exclusive}WithComments"),
+            Canonicalization::ExclusiveWithComments,
+        ),
+    ] {
+        let template = certificate_doc(&signature_template(RSA_SHA256, SHA256, ""))
+            .replace(inclusive, &uri)
+            .replace(
+                "#enveloped-signature\"/>",
+                &format!("#enveloped-signature\"/><Transform Algorithm=\"{uri}\"/>"),
+            )
+            .replace("<IssuedBy>", "<!-- issued by --><IssuedBy>");
+        let xml = sign(&template, &k.signer, &[], None).unwrap();
+        let signed = signature::verify(xml.as_bytes(), &pin(&k.signer)).unwrap();
+        let algorithms = &signed.report().algorithms;
+        assert_eq!(algorithms.signed_info_canonicalization, expected, "{uri}");
+        assert_eq!(
+            algorithms.reference_canonicalization,
+            Some(expected),
+            "{uri}"
+        );
+        // `URI=""` dereferences to the document without its comments
+        // (XMLDSig §4.4.3.3), even under a WithComments C14N: an edited
+        // comment changes nothing, for xmlsec1 and here alike.
+        let edited = xml.replace("<!-- issued by -->", "<!-- edited -->");
+        assert_ne!(edited, xml);
+        xmlsec::xmlsec1_verify(&edited, k.signer.certificate_pem(), None).unwrap();
+        assert!(
+            signature::verify(edited.as_bytes(), &pin(&k.signer)).is_ok(),
+            "{uri}"
+        );
+        // An edited element still fails.
+        let tampered = xml.replace("120000", "120001");
+        assert_eq!(
+            err(&tampered, &pin(&k.signer)),
+            SignatureError::DigestMismatch,
+            "{uri}"
+        );
+    }
+}
+
+#[test]
+fn debug_output_leaves_the_document_out() {
+    let Some(k) = keys() else { return };
+    let xml = signed_with(eaadhaar_doc, RSA_SHA256, SHA256, &k.signer);
+    let signed = signature::verify(xml.as_bytes(), &pin(&k.signer)).unwrap();
+    let debug = format!("{signed:?}");
+    assert!(!debug.contains("Asha"), "{debug}");
+    assert!(debug.contains("DS Test Document Signer"));
 }
 
 // ---- refused ---------------------------------------------------------------
