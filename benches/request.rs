@@ -134,11 +134,6 @@ fn raw_list_issuers(b: divan::Bencher) {
     b.bench_local(|| f.rt.block_on(raw_issuers(f)));
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 /// Alternates batches of `batch` SDK and raw calls for `rounds` rounds
 /// (the order flips every round) and returns the median per-call times and
 /// the median of the per-round ratios.
@@ -182,7 +177,11 @@ where
         r.push(tr);
         ratio.push(ts / tr);
     }
-    (median(&mut s), median(&mut r), median(&mut ratio))
+    (
+        support::median(&mut s),
+        support::median(&mut r),
+        support::median(&mut ratio),
+    )
 }
 
 /// Test mode: the SDK and the raw call send the same request.

@@ -17,7 +17,6 @@ mod support;
 
 use std::hint::black_box;
 use std::sync::LazyLock;
-use std::time::Instant;
 
 use digilocker_authpartner::signing::BodySigner;
 use hmac::{Hmac, Mac};
@@ -68,17 +67,6 @@ fn raw_hmac_sha2(b: divan::Bencher, len: usize) {
         .bench(|| raw_mac(black_box(data)));
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-fn secs(run: impl Fn()) -> f64 {
-    let t = Instant::now();
-    run();
-    t.elapsed().as_secs_f64()
-}
-
 /// Whether the CPU has the SHA extensions `sha2` picks at run time.
 fn sha_ni() -> bool {
     #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
@@ -117,11 +105,11 @@ fn main() {
                 black_box(raw_mac(black_box(data)));
             };
             let (ts, tr) = if round % 2 == 0 {
-                let ts = secs(sdk);
-                (ts, secs(raw))
+                let ts = support::secs(sdk);
+                (ts, support::secs(raw))
             } else {
-                let tr = secs(raw);
-                (secs(sdk), tr)
+                let tr = support::secs(raw);
+                (support::secs(sdk), tr)
             };
             s.push(len as f64 / ts / 1e9);
             r.push(len as f64 / tr / 1e9);
@@ -130,9 +118,9 @@ fn main() {
         println!(
             "{:<8} {:>14.3} {:>14.3} {:>16.3}",
             format!("{} MB", len / MB),
-            median(&mut s),
-            median(&mut r),
-            median(&mut q)
+            support::median(&mut s),
+            support::median(&mut r),
+            support::median(&mut q)
         );
     }
 }

@@ -209,11 +209,6 @@ fn raw_download_to_path_10mb(b: divan::Bencher) {
         .bench_local(|| f.rt.block_on(raw_download(f, &target)));
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 fn secs<F: Future>(f: &Fixture, fut: F) -> f64 {
     let t = Instant::now();
     black_box(f.rt.block_on(fut));
@@ -267,9 +262,9 @@ fn main() {
     println!(
         "{:<18} {:>10.0} {:>10.0} {:>16.3}",
         "upload_path",
-        median(&mut s),
-        median(&mut r),
-        median(&mut q)
+        support::median(&mut s),
+        support::median(&mut r),
+        support::median(&mut q)
     );
     let a = f.dir.path().join("paired-sdk.pdf");
     let b = f.dir.path().join("paired-raw.pdf");
@@ -289,8 +284,8 @@ fn main() {
     println!(
         "{:<18} {:>10.0} {:>10.0} {:>16.3}",
         "download_to_path",
-        median(&mut s),
-        median(&mut r),
-        median(&mut q)
+        support::median(&mut s),
+        support::median(&mut r),
+        support::median(&mut q)
     );
 }

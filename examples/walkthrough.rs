@@ -22,6 +22,7 @@ use digilocker_authpartner::auth::{DeviceLogin, TokenKind};
 use digilocker_authpartner::types::{
     PushUriRequestAction, SignupRequestConsent, SignupRequestGender, SignupRequestVerification,
 };
+use digilocker_authpartner::xml::signature::{SignatureReport, TrustAnchors};
 use digilocker_authpartner::{Client, Consent, Error};
 use digilocker_sandbox::Sandbox;
 
@@ -62,11 +63,36 @@ impl Log {
     }
 }
 
+/// Trust anchors for the XML signatures: the sandbox's signer, or the PEM
+/// certificate named by `DIGILOCKER_XML_SIGNER_CERT`; `None` leaves the
+/// signatures unchecked. DigiLocker signs e-Aadhaar with RSA-SHA1, hence
+/// the DigiLocker preset.
+fn xml_anchors(
+    sandbox: Option<&Sandbox>,
+) -> Result<Option<TrustAnchors>, Box<dyn std::error::Error>> {
+    let pem = match (sandbox, std::env::var_os("DIGILOCKER_XML_SIGNER_CERT")) {
+        (Some(sb), _) => sb.xml_signer_certificate_pem()?,
+        (None, Some(path)) => std::fs::read_to_string(path)?,
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(TrustAnchors::digilocker().pin_certificate_pem(&pem)?))
+}
+
+/// `signature verified (<algorithm>, signer <subject>)`.
+fn signed_by(report: &SignatureReport) -> String {
+    let subject = report.signer.as_ref().map_or("?", |s| s.subject.as_str());
+    format!(
+        "signature verified ({:?}, signer {subject})",
+        report.algorithms.signature
+    )
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     init_tracing();
     let (sandbox, client, data) = connect().await?;
     let mut log = Log::default();
+    let anchors = xml_anchors(sandbox.as_ref())?;
     println!("DigiLocker walkthrough against {}\n", client.baseurl());
 
     // 1. Consent with PKCE, then the code exchange.
@@ -185,13 +211,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "GET",
             "/oauth2/1/xml/{uri}",
             async {
-                let cert = client.certificate(&doc.uri).await?;
-                let name = cert.name.unwrap_or_default();
-                Ok((
-                    200,
-                    format!("{name} no. {}", cert.number.unwrap_or_default()),
-                    (),
-                ))
+                let Some(anchors) = &anchors else {
+                    let cert = client.certificate(&doc.uri).await?;
+                    let summary = format!("{:?}, signature not checked", cert.name);
+                    return Ok((200, summary, ()));
+                };
+                let cert = client.verified_certificate(&doc.uri, anchors).await?;
+                let summary = format!(
+                    "{} no. {}, {}",
+                    cert.name.as_deref().unwrap_or_default(),
+                    cert.number.as_deref().unwrap_or_default(),
+                    signed_by(cert.report())
+                );
+                Ok((200, summary, ()))
             },
         )
         .await;
@@ -215,16 +247,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "GET",
         "/oauth2/3/xml/eaadhaar",
         async {
-            let kyc = client.eaadhaar().await?;
-            Ok((
-                200,
-                format!(
-                    "KycRes for uid {}, photo: {}",
-                    kyc.masked_uid.unwrap_or_default(),
-                    kyc.photo_present
-                ),
-                (),
-            ))
+            let Some(anchors) = &anchors else {
+                let kyc = client.eaadhaar().await?;
+                let summary = format!("uid {:?}, signature not checked", kyc.masked_uid);
+                return Ok((200, summary, ()));
+            };
+            let kyc = client.verified_eaadhaar(anchors).await?;
+            let summary = format!(
+                "KycRes for uid {}, photo: {}, {}",
+                kyc.masked_uid.as_deref().unwrap_or_default(),
+                kyc.photo_present,
+                signed_by(kyc.report())
+            );
+            Ok((200, summary, ()))
         },
     )
     .await;

@@ -62,6 +62,15 @@ pub enum Error {
         /// What failed.
         reason: IntegrityFailure,
     },
+    /// An XML signature did not verify against the configured trust
+    /// anchors (feature `xmldsig`). No data was parsed from the document.
+    #[cfg(feature = "xmldsig")]
+    Signature {
+        /// The operation that downloaded the document, when known.
+        operation: Option<&'static str>,
+        /// Which rule failed.
+        reason: crate::xml::signature::SignatureError,
+    },
     /// Bad input, rejected before anything was sent.
     Validation(ValidationError),
     /// A response body did not match its schema.
@@ -211,6 +220,8 @@ impl Error {
             Self::Integrity { operation, .. } | Self::ResponseTooLarge { operation, .. } => {
                 Some(operation)
             }
+            #[cfg(feature = "xmldsig")]
+            Self::Signature { operation, .. } => *operation,
             _ => None,
         }
     }
@@ -292,6 +303,10 @@ impl fmt::Display for Error {
                 };
                 write!(f, "{operation}: integrity check failed: {why}")
             }
+            #[cfg(feature = "xmldsig")]
+            Self::Signature { operation, reason } => {
+                write!(f, "{}XML signature check failed: {reason}", op(operation))
+            }
             Self::Validation(v) => write!(f, "invalid {}: {}", v.field, v.reason),
             Self::Decode {
                 operation,
@@ -356,6 +371,8 @@ impl std::error::Error for Error {
         match self {
             Self::Transport { source, .. } => Some(source),
             Self::Io { source, .. } => Some(source),
+            #[cfg(feature = "xmldsig")]
+            Self::Signature { reason, .. } => Some(reason),
             _ => None,
         }
     }
@@ -373,6 +390,16 @@ impl std::error::Error for AuthError {
 impl From<ValidationError> for Error {
     fn from(v: ValidationError) -> Self {
         Self::Validation(v)
+    }
+}
+
+#[cfg(feature = "xmldsig")]
+impl From<crate::xml::signature::SignatureError> for Error {
+    fn from(reason: crate::xml::signature::SignatureError) -> Self {
+        Self::Signature {
+            operation: None,
+            reason,
+        }
     }
 }
 

@@ -267,3 +267,16 @@ pub fn spawn_server_process() -> (std::process::Child, String) {
         .expect("server address");
     (child, line.trim().to_string())
 }
+
+/// The median of `v` (sorted in place).
+pub fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Seconds `run` takes.
+pub fn secs(run: impl Fn()) -> f64 {
+    let t = std::time::Instant::now();
+    run();
+    t.elapsed().as_secs_f64()
+}

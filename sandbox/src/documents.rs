@@ -1,11 +1,15 @@
 //! Synthetic document bodies: a one-page PDF, certificate XML in the
-//! DigiLocker `<Certificate>` shape, and an e-Aadhaar `KycRes`.
+//! DigiLocker `<Certificate>` shape, and an e-Aadhaar `KycRes`. The XML
+//! carries an unsigned signature template, signed when served
+//! ([`xmlsec::sign_served`]): RSA-SHA256 for certificates, RSA-SHA1 over
+//! `SignedInfo` with SHA-256 digests for e-Aadhaar, as DigiLocker does.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::config::TestUser;
 use crate::util::{iso8601, now_unix};
+use crate::xmlsec;
 
 /// A tiny synthetic JPEG (grey silhouette) used as the e-Aadhaar photo.
 pub(crate) const PHOTO_JPEG: &[u8] = include_bytes!("assets/photo.jpg");
@@ -113,7 +117,7 @@ pub(crate) fn certificate_xml(
   <CertificateData>
     <Document uri="{uri}" synthetic="true">This is a synthetic sandbox certificate.</Document>
   </CertificateData>
-  <Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo/><SignatureValue>U0FOREJPWA==</SignatureValue><KeyInfo><X509Data><X509SubjectName>CN=DigiLocker Sandbox</X509SubjectName><X509Certificate>U0FOREJPWA==</X509Certificate></X509Data></KeyInfo></Signature>
+  {signature}
 </Certificate>
 "#,
         name = esc(name),
@@ -127,6 +131,7 @@ pub(crate) fn certificate_xml(
         dob = esc(&dob),
         gender = esc(&user.gender),
         uri = esc(uri),
+        signature = xmlsec::signature_template(xmlsec::RSA_SHA256, xmlsec::SHA256, ""),
     )
     .into_bytes()
 }
@@ -153,13 +158,14 @@ pub(crate) fn kyc_res(user: &TestUser, version: u8) -> Vec<u8> {
     <LData co="" country="" dist="" house="" lang="" lm="" loc="" name="" pc="" po="" state="" street="" subdist="" vtc=""/>
     <Pht>{photo}</Pht>
   </UidData>
-  <Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo><CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/><SignatureMethod Algorithm="http://www.w3.org/2000/09/xmldsig#rsa-sha1"/><Reference URI=""><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></Transforms><DigestMethod Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"/><DigestValue>U0FOREJPWA==</DigestValue></Reference></SignedInfo><SignatureValue>U0FOREJPWA==</SignatureValue><KeyInfo><X509Data><X509SubjectName>CN=DigiLocker Sandbox</X509SubjectName><X509Certificate>U0FOREJPWA==</X509Certificate></X509Data></KeyInfo></Signature>
+  {signature}
 </KycRes>
 "#,
         uid = esc(&user.masked_aadhaar),
         dob = esc(&format_dob(&user.dob, "-")),
         gender = esc(&user.gender),
         name = esc(&user.name),
+        signature = xmlsec::signature_template(xmlsec::RSA_SHA1, xmlsec::SHA256, ""),
     )
     .into_bytes()
 }

@@ -33,6 +33,7 @@ mod oidc;
 mod routes;
 mod state;
 mod util;
+pub mod xmlsec;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -142,6 +143,14 @@ impl Sandbox {
     /// The seeded default user.
     pub fn test_user(&self) -> TestUser {
         self.shared.config.test_user.clone()
+    }
+
+    /// The certificate (PEM) of the sandbox's XML document signer, to pin
+    /// when verifying the certificate and e-Aadhaar XML it serves. The key
+    /// is made on first use with `openssl`, one per process, and documents
+    /// are signed with `xmlsec1`; fails if either tool is missing.
+    pub fn xml_signer_certificate_pem(&self) -> std::io::Result<String> {
+        xmlsec::sandbox_signer().map(|key| key.certificate_pem().to_string())
     }
 
     /// The OTP the device-code grant accepts (`dl_otp`).

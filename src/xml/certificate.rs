@@ -10,8 +10,9 @@ use crate::Error;
 /// described by the Digital Locker XML Certificate Formats.
 ///
 /// Every field is optional: absent or empty attributes are `None`. The
-/// doctype-specific `<CertificateData>` is kept as raw XML. The XML
-/// signature is **not** verified.
+/// doctype-specific `<CertificateData>` is kept as raw XML. `from_xml`
+/// does not verify the XML signature; `from_signed_xml` (feature
+/// `xmldsig`) does.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Certificate {
@@ -91,7 +92,8 @@ impl Certificate {
     ///
     /// Lenient: unknown elements and attributes are ignored. Fails with
     /// [`Error::Decode`] if the document is not well-formed UTF-8 XML or its
-    /// root is not `<Certificate>`. The signature is **not** verified.
+    /// root is not `<Certificate>`. The signature is **not** verified (see
+    /// `from_signed_xml`).
     ///
     /// ```
     /// use digilocker_authpartner::xml::Certificate;

@@ -9,7 +9,8 @@ use crate::Error;
 ///
 /// Only what a partner usually needs: identity (`Poi`), address (`Poa`),
 /// the masked Aadhaar number, and whether a photo is present (the photo is
-/// not decoded). The UIDAI signature is **not** verified.
+/// not decoded). `from_xml` does not verify the XML signature;
+/// `from_signed_xml` (feature `xmldsig`) does.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EAadhaar {
@@ -68,7 +69,8 @@ impl EAadhaar {
     /// DigiLocker `<Certificate>`), or failing that a bare `<UidData>`.
     /// Lenient: unknown elements and attributes are ignored. Fails with
     /// [`Error::Decode`] if the document is not well-formed UTF-8 XML or has
-    /// neither element. The signature is **not** verified.
+    /// neither element. The signature is **not** verified (see
+    /// `from_signed_xml`).
     ///
     /// ```
     /// use digilocker_authpartner::xml::EAadhaar;

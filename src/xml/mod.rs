@@ -8,10 +8,13 @@
 //! and missing or empty ones are `None`. A document that is not well-formed
 //! XML, or has the wrong root, is an [`Error::Decode`], never a panic.
 //!
-//! **The XML digital signatures (`<Signature>`, XML-DSig) are NOT verified
-//! yet.** The integrity this crate checks is the transport's HMAC, which
-//! proves the bytes came from DigiLocker unchanged, not that the issuer (or
-//! UIDAI) signed them.
+//! The parsers here do **not** verify the XML digital signature
+//! (`<Signature>`, XMLDSig): the transport's HMAC only proves the bytes came
+//! from DigiLocker unchanged over this connection. To check who signed a
+//! document, now or later offline, use [`signature`] (feature `xmldsig`):
+//! [`Client::verified_certificate`], [`Client::verified_eaadhaar`],
+//! `Certificate::from_signed_xml`, `EAadhaar::from_signed_xml` or
+//! [`signature::verify`].
 //!
 //! Aadhaar numbers are never exposed in full: a 12-digit `uid` attribute is
 //! masked to its last four digits (`xxxxxxxx1234`) while parsing.
@@ -20,9 +23,13 @@
 //! [`Client::eaadhaar_xml`]: crate::Client::eaadhaar_xml
 //! [`Client::eaadhaar_xml_v2`]: crate::Client::eaadhaar_xml_v2
 //! [`Error::Decode`]: crate::Error::Decode
+//! [`Client::verified_certificate`]: crate::Client::verified_certificate
+//! [`Client::verified_eaadhaar`]: crate::Client::verified_eaadhaar
 
 mod certificate;
 mod eaadhaar;
+#[cfg(feature = "xmldsig")]
+pub mod signature;
 
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
@@ -43,7 +50,8 @@ impl Client {
     /// (whose unverified bytes [`certificate_xml`](Self::certificate_xml)
     /// returns, marked [`HmacCheck::Unsigned`](crate::transfer::HmacCheck::Unsigned)).
     ///
-    /// The certificate's XML signature is **not** verified. For the raw XML
+    /// The certificate's XML signature is **not** verified: use
+    /// `verified_certificate` (feature `xmldsig`) for that. For the raw XML
     /// use [`certificate_xml`](Self::certificate_xml).
     ///
     /// ```no_run
@@ -66,8 +74,8 @@ impl Client {
     /// Like [`certificate`](Self::certificate), it requires the `hmac`
     /// header whatever the client's policy.
     ///
-    /// The UIDAI signature is **not** verified; the photo is only reported as
-    /// present, not decoded. For the raw XML use
+    /// The XML signature is **not** verified (use `verified_eaadhaar`,
+    /// feature `xmldsig`); the photo is only reported as present, not decoded. For the raw XML use
     /// [`eaadhaar_xml`](Self::eaadhaar_xml).
     ///
     /// ```no_run

@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::hashes::hmac_b64;
 use crate::state::{Account, Grant};
 use crate::util::iso8601;
+use crate::xmlsec;
 
 fn account_of(shared: &AppState, grant: &Grant) -> Result<Account, ApiError> {
     shared
@@ -264,7 +265,7 @@ pub(crate) async fn xml(
         .find(|d| d.uri == uri)
         .and_then(|d| d.xml.clone())
     {
-        Some(xml) => signed_body(&shared, "application/xml", xml),
+        Some(xml) => signed_body(&shared, "application/xml", signed_xml(xml).await),
         None => ApiError::code(404, "invalid_uri").into_response(),
     }
 }
@@ -279,11 +280,16 @@ async fn eaadhaar(shared: AppState, headers: HeaderMap, version: u8) -> Response
     if account.user.eaadhaar != "Y" {
         return ApiError::code(404, "aadhaar_not_linked").into_response();
     }
-    signed_body(
-        &shared,
-        "application/xml",
-        documents::kyc_res(&account.user, version),
-    )
+    let xml = signed_xml(documents::kyc_res(&account.user, version)).await;
+    signed_body(&shared, "application/xml", xml)
+}
+
+/// The XML with the sandbox's XML signature (see [`xmlsec::sign_served`]),
+/// made off the async workers since it runs `xmlsec1`.
+async fn signed_xml(xml: Vec<u8>) -> Vec<u8> {
+    tokio::task::spawn_blocking(move || xmlsec::sign_served(xml))
+        .await
+        .unwrap_or_default()
 }
 
 /// `GET /oauth2/2/xml/eaadhaar`.
