@@ -54,13 +54,7 @@ async fn gigabyte_bodies_stop_at_their_limits() {
         }
     })
     .await;
-    let client = server.client(|b| {
-        b.missing_download_hmac(digilocker_authpartner::client::MissingHmac::WarnAndAccept)
-    });
-    client
-        .set_tokens(valid("AT-0123456789abcdef", "RT-0123456789abcdef"))
-        .await
-        .unwrap();
+    let client = server.signed_in_unsigned(|b| b).await;
     let before = peak_rss();
 
     let e = client.get_issued_documents().send().await.unwrap_err();

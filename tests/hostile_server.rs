@@ -61,11 +61,7 @@ async fn an_absurd_token_lifetime_is_clamped_not_a_panic() {
     // Negative lifetimes mean "already expired", not a panic either.
     let server =
         Hostile::start(|_| json(200, token_body("AT-NEG-0123456789abcdef", None, i64::MIN))).await;
-    let client = server.client(|b| b);
-    client
-        .set_tokens(valid("AT-0123456789abcdef", "RT-0123456789abcdef"))
-        .await
-        .unwrap();
+    let client = server.signed_in(|b| b).await;
     let t = client.refresh().await.unwrap();
     assert!(t.expires_at <= std::time::SystemTime::now());
 }
@@ -75,11 +71,7 @@ async fn an_absurd_token_lifetime_is_clamped_not_a_panic() {
 #[tokio::test]
 async fn path_traversal_never_reaches_the_server() {
     let server = Hostile::start(|_| json(200, user_details())).await;
-    let client = server.client(|b| b);
-    client
-        .set_tokens(valid("AT-0123456789abcdef", "RT-0123456789abcdef"))
-        .await
-        .unwrap();
+    let client = server.signed_in(|b| b).await;
     for uri in [
         "..\\..\\..\\oauth2\\1\\user",
         "a\\..\\..\\..\\..\\steal",
@@ -129,13 +121,7 @@ async fn path_traversal_never_reaches_the_server() {
 
     // What is allowed travels as exactly one encoded segment.
     let server = Hostile::start(|_| bytes(200, "application/pdf", b"%PDF-1.4".to_vec())).await;
-    let client = server.client(|b| {
-        b.missing_download_hmac(digilocker_authpartner::client::MissingHmac::WarnAndAccept)
-    });
-    client
-        .set_tokens(valid("AT-0123456789abcdef", "RT-0123456789abcdef"))
-        .await
-        .unwrap();
+    let client = server.signed_in_unsigned(|b| b).await;
     client
         .get_file()
         .uri("2024/0042\\x%2f")
@@ -376,15 +362,12 @@ async fn deadlines_separate_flowing_from_stalled() {
         }
     })
     .await;
-    let client = server.client(|b| {
-        b.timeout(Duration::from_millis(700))
-            .read_timeout(Duration::from_millis(700))
-            .missing_download_hmac(digilocker_authpartner::client::MissingHmac::WarnAndAccept)
-    });
-    client
-        .set_tokens(valid("AT-0123456789abcdef", "RT-0123456789abcdef"))
-        .await
-        .unwrap();
+    let client = server
+        .signed_in_unsigned(|b| {
+            b.timeout(Duration::from_millis(700))
+                .read_timeout(Duration::from_millis(700))
+        })
+        .await;
     let dir = tempfile::tempdir().unwrap();
     let saved = client
         .download_to_path("flowing", dir.path().join("a.pdf"))
@@ -410,14 +393,9 @@ async fn deadlines_separate_flowing_from_stalled() {
         "{e:?}"
     );
     // A caller-set transfer deadline does bound a flowing transfer.
-    let bounded = server.client(|b| {
-        b.transfer_deadline(Some(Duration::from_millis(500)))
-            .missing_download_hmac(digilocker_authpartner::client::MissingHmac::WarnAndAccept)
-    });
-    bounded
-        .set_tokens(valid("AT-0123456789abcdef", "RT-0123456789abcdef"))
-        .await
-        .unwrap();
+    let bounded = server
+        .signed_in_unsigned(|b| b.transfer_deadline(Some(Duration::from_millis(500))))
+        .await;
     let e = bounded
         .download_to_path("flowing", dir.path().join("c.pdf"))
         .await
@@ -435,11 +413,7 @@ async fn undecodable_bodies_are_typed_and_name_the_operation() {
     }
     let body = broken.clone().into_bytes();
     let server = Hostile::start(move |_| bytes(200, "application/json", body.clone())).await;
-    let client = server.client(|b| b);
-    client
-        .set_tokens(valid("AT-0123456789abcdef", "RT-0123456789abcdef"))
-        .await
-        .unwrap();
+    let client = server.signed_in(|b| b).await;
     let e = client.get_user_details().send().await.unwrap_err();
     let Error::Decode {
         operation,
@@ -463,13 +437,7 @@ async fn a_long_target_file_name_downloads() {
         bytes(200, "application/pdf", b"%PDF-1.4 long".to_vec()).into_response()
     })
     .await;
-    let client = server.client(|b| {
-        b.missing_download_hmac(digilocker_authpartner::client::MissingHmac::WarnAndAccept)
-    });
-    client
-        .set_tokens(valid("AT-0123456789abcdef", "RT-0123456789abcdef"))
-        .await
-        .unwrap();
+    let client = server.signed_in_unsigned(|b| b).await;
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join(format!("{}.pdf", "n".repeat(246)));
     let saved = client
@@ -506,11 +474,7 @@ async fn every_shape_the_pdfs_show_decodes() {
         }
     })
     .await;
-    let client = server.client(|b| b);
-    client
-        .set_tokens(valid("AT-0123456789abcdef", "RT-0123456789abcdef"))
-        .await
-        .unwrap();
+    let client = server.signed_in(|b| b).await;
     let issued = client.get_issued_documents().send().await.unwrap();
     assert!(
         issued.items[0]

@@ -176,6 +176,8 @@ enum SharedFailure {
 }
 
 impl SharedFailure {
+    /// How a failed refresh is reported: timeouts stay timeouts
+    /// (retryable); an answer from the server keeps its status and code.
     fn of(error: &Error) -> Self {
         match error {
             Error::Timeout { .. } => Self::Timeout,
@@ -330,7 +332,7 @@ impl TokenSlot {
                 let client = &client;
                 Box::pin(async move {
                     let response = client.refresh_with(refresh_token.clone()).await;
-                    let response = response.map_err(refresh_error)?;
+                    let response = response.map_err(|e| SharedFailure::of(&e).to_error())?;
                     Ok(StoredTokens::refreshed(&response, refresh_token))
                 })
             });
@@ -346,18 +348,5 @@ impl TokenSlot {
             *slot = None;
             let _ = sender.send(Some(outcome));
         });
-    }
-}
-
-/// How a failed refresh request is reported: timeouts stay timeouts
-/// (retryable); an answer from the server keeps its status and code.
-fn refresh_error(error: Error) -> Error {
-    match error {
-        Error::Timeout { .. } => error,
-        Error::Auth(_) => error,
-        other => Error::Auth(AuthError::RefreshFailed {
-            status: other.status(),
-            code: other.code().cloned(),
-        }),
     }
 }

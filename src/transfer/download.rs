@@ -29,6 +29,27 @@ pub enum HmacCheck {
     Unsigned,
 }
 
+/// The XML documents DigiLocker serves.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum XmlDocument<'a> {
+    /// `GET /oauth2/1/xml/{uri}`.
+    Certificate(&'a str),
+    /// `GET /oauth2/3/xml/eaadhaar`.
+    EAadhaar,
+    /// `GET /oauth2/2/xml/eaadhaar`.
+    EAadhaarV2,
+}
+
+impl XmlDocument<'_> {
+    fn operation(self) -> &'static str {
+        match self {
+            Self::Certificate(_) => "get_certificate_xml",
+            Self::EAadhaar => "get_eaadhaar_xml",
+            Self::EAadhaarV2 => "get_eaadhaar_xml_v2",
+        }
+    }
+}
+
 /// A whole download, held in memory, that passed its integrity check.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -378,24 +399,24 @@ impl Client {
             })?
     }
 
-    /// The raw XML of a document, verified against its `hmac` header under
+    /// The raw XML of `document`, verified against its `hmac` header under
     /// `missing_hmac`, bounded by [`BodyLimits::xml`](crate::BodyLimits::xml)
     /// and the total deadline.
     pub(crate) async fn xml_document(
         &self,
-        operation: &'static str,
-        uri: Option<&str>,
+        document: XmlDocument<'_>,
         missing_hmac: MissingHmac,
     ) -> Result<Download, Error> {
         let limit = self.config().limits.xml as u64;
+        let operation = document.operation();
         self.buffered(operation, async {
-            let response = match (operation, uri) {
-                ("get_certificate_xml", Some(uri)) => {
+            let response = match document {
+                XmlDocument::Certificate(uri) => {
                     validate::document_uri("uri", uri)?;
                     self.get_certificate_xml().uri(uri).send().await?
                 }
-                ("get_eaadhaar_xml_v2", _) => self.get_eaadhaar_xml_v2().send().await?,
-                _ => self.get_eaadhaar_xml().send().await?,
+                XmlDocument::EAadhaar => self.get_eaadhaar_xml().send().await?,
+                XmlDocument::EAadhaarV2 => self.get_eaadhaar_xml_v2().send().await?,
             };
             DownloadStream::with_policy(self, operation, response, missing_hmac)?
                 .limited(Some(limit))?
@@ -476,7 +497,7 @@ impl Client {
     /// ```
     pub async fn certificate_xml(&self, uri: &str) -> Result<Download, Error> {
         let policy = self.config().missing_hmac;
-        self.xml_document("get_certificate_xml", Some(uri), policy)
+        self.xml_document(XmlDocument::Certificate(uri), policy)
             .await
     }
 
@@ -487,7 +508,7 @@ impl Client {
     /// typed view use [`eaadhaar`](Self::eaadhaar).
     pub async fn eaadhaar_xml(&self) -> Result<Download, Error> {
         let policy = self.config().missing_hmac;
-        self.xml_document("get_eaadhaar_xml", None, policy).await
+        self.xml_document(XmlDocument::EAadhaar, policy).await
     }
 
     /// The account's e-Aadhaar data as raw XML from the older v2 endpoint,
@@ -498,6 +519,6 @@ impl Client {
     /// [`xml::EAadhaar::from_xml`](crate::xml::EAadhaar::from_xml).
     pub async fn eaadhaar_xml_v2(&self) -> Result<Download, Error> {
         let policy = self.config().missing_hmac;
-        self.xml_document("get_eaadhaar_xml_v2", None, policy).await
+        self.xml_document(XmlDocument::EAadhaarV2, policy).await
     }
 }

@@ -25,5 +25,6 @@ mod atomic;
 mod download;
 mod upload;
 
+pub(crate) use download::XmlDocument;
 pub use download::{Download, DownloadStream, HmacCheck, SavedFile};
 pub use upload::{FileKind, MAX_UPLOAD_BYTES};

@@ -96,31 +96,31 @@ pub(crate) fn check_operation_path(
     op: &OperationSpec,
     url: &Url,
 ) -> Result<(), Error> {
-    let mut expected = base_path
+    let mut actual = url.path().split('/');
+    let base_matches = base_path
         .trim_end_matches('/')
         .split('/')
-        .chain(op.path.split('/').skip(1));
-    let mut actual = url.path().split('/');
+        .all(|want| actual.next() == Some(want));
     let mut parameter = None;
-    loop {
-        match (expected.next(), actual.next()) {
+    let mut matches = base_matches;
+    let mut template = op.path.split('/').skip(1);
+    while matches {
+        match (template.next(), actual.next()) {
             (None, None) => return Ok(()),
             (Some(want), Some(got)) => {
                 if let Some(name) = want.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
                     parameter.get_or_insert(name);
-                    if got.is_empty() || got == "." || got == ".." {
-                        break;
-                    }
-                } else if want != got {
-                    break;
+                    matches = !(got.is_empty() || got == "." || got == "..");
+                } else {
+                    matches = want == got;
                 }
             }
-            _ => break,
+            _ => matches = false,
         }
     }
     let field = parameter
         .or_else(|| first_parameter(op.path))
-        .map_or("url", static_name);
+        .unwrap_or("url");
     Err(ValidationError::new(
         field,
         format!(
@@ -135,19 +135,6 @@ fn first_parameter(template: &'static str) -> Option<&'static str> {
     template
         .split('/')
         .find_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-}
-
-/// Parameter names come from the `'static` path template.
-fn static_name(name: &str) -> &'static str {
-    crate::operations::OPERATIONS
-        .iter()
-        .find_map(|op| {
-            op.path
-                .split('/')
-                .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-                .find(|p| *p == name)
-        })
-        .unwrap_or("url")
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@ pub use certificate::{Certificate, Organization, Person};
 pub use eaadhaar::{Address, EAadhaar};
 
 use crate::client::MissingHmac;
+use crate::transfer::XmlDocument;
 use crate::{Client, Error};
 
 impl Client {
@@ -63,7 +64,7 @@ impl Client {
     /// ```
     pub async fn certificate(&self, uri: &str) -> Result<Certificate, Error> {
         let xml = self
-            .xml_document("get_certificate_xml", Some(uri), MissingHmac::Reject)
+            .xml_document(XmlDocument::Certificate(uri), MissingHmac::Reject)
             .await?;
         Certificate::parse(&xml.bytes, Some("get_certificate_xml"))
     }
@@ -86,7 +87,7 @@ impl Client {
     /// ```
     pub async fn eaadhaar(&self) -> Result<EAadhaar, Error> {
         let xml = self
-            .xml_document("get_eaadhaar_xml", None, MissingHmac::Reject)
+            .xml_document(XmlDocument::EAadhaar, MissingHmac::Reject)
             .await?;
         EAadhaar::parse(&xml.bytes, Some("get_eaadhaar_xml"))
     }

@@ -10,6 +10,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 use digilocker_authpartner::auth::StoredTokens;
+use digilocker_authpartner::client::MissingHmac;
 use digilocker_authpartner::retry::RetryPolicy;
 use digilocker_authpartner::{Client, ClientBuilder};
 
@@ -97,6 +98,29 @@ impl Hostile {
         )
         .build()
         .unwrap()
+    }
+
+    /// A client with valid tokens stored (see [`client`](Self::client)).
+    pub async fn signed_in(
+        &self,
+        configure: impl FnOnce(ClientBuilder) -> ClientBuilder,
+    ) -> Client {
+        let client = self.client(configure);
+        client
+            .set_tokens(valid("AT-0123456789abcdef", "RT-0123456789abcdef"))
+            .await
+            .unwrap();
+        client
+    }
+
+    /// [`signed_in`](Self::signed_in), accepting downloads without an
+    /// `hmac` header (this server sends none).
+    pub async fn signed_in_unsigned(
+        &self,
+        configure: impl FnOnce(ClientBuilder) -> ClientBuilder,
+    ) -> Client {
+        self.signed_in(|b| configure(b.missing_download_hmac(MissingHmac::WarnAndAccept)))
+            .await
     }
 }
 
