@@ -7,7 +7,7 @@ mod hostile;
 use std::time::Duration;
 
 use digilocker_authpartner::Error;
-use hostile::{Hostile, stream, valid};
+use hostile::{Hostile, stream};
 
 const GIB: u64 = 1024 * 1024 * 1024;
 const MIB: u64 = 1024 * 1024;
