@@ -3,8 +3,6 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::PkceVerifier;
@@ -42,25 +40,16 @@ impl Purpose {
 /// What the caller keeps between redirecting the user and handling the
 /// callback: the `state` and the PKCE verifier.
 ///
-/// Serialisable so it can live in a server-side session. It holds the
-/// verifier in clear when serialised: never send it to the browser.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// It is deliberately not `Serialize`: to keep it in a server-side
+/// session, use the explicit
+/// [`to_json_exposing_secrets`](Self::to_json_exposing_secrets) /
+/// [`from_json`](Self::from_json) pair. The JSON holds the verifier in
+/// clear: never send it to the browser.
+#[derive(Clone, Debug)]
 pub struct PendingAuthorization {
     pub(crate) state: String,
-    #[serde(with = "verifier_serde")]
     pub(crate) verifier: PkceVerifier,
     pub(crate) redirect_uri: String,
-}
-
-mod verifier_serde {
-    use super::*;
-    pub fn serialize<S: serde::Serializer>(v: &PkceVerifier, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(v.secret().expose_secret())
-    }
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<PkceVerifier, D::Error> {
-        let raw = String::deserialize(d)?;
-        PkceVerifier::new(raw).map_err(|e| serde::de::Error::custom(e.reason))
-    }
 }
 
 impl PendingAuthorization {

@@ -19,6 +19,7 @@
 mod authorize;
 mod callback;
 mod flow;
+mod persist;
 mod pkce;
 mod store;
 mod wire;
