@@ -64,7 +64,14 @@ impl PrivateRedis {
     fn up(&mut self) {
         let child = Command::new(Self::binary().unwrap())
             .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
-            .args(["--appendonly", "yes", "--appendfsync", "always", "--save", ""])
+            .args([
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+            ])
             .arg("--dir")
             .arg(self.dir.path())
             .stdout(Stdio::null())
@@ -73,7 +80,10 @@ impl PrivateRedis {
         self.child = Some(child);
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(10), "redis-server up");
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "redis-server up"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
