@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use digilocker_authpartner::auth::StoreError;
+use digilocker_authpartner::{AuthError, Error};
 use redis::FromRedisValue;
 use redis::aio::ConnectionManager;
 
@@ -126,8 +127,16 @@ impl RedisStoreBuilder {
         self
     }
 
-    /// Connects (and checks the connection with a `PING`).
-    pub async fn connect(self) -> Result<RedisStore, StoreError> {
+    /// Connects and checks the connection with a `PING`; an unreachable
+    /// Redis is [`AuthError::Store`](digilocker_authpartner::AuthError::Store)
+    /// with the cause.
+    pub async fn connect(self) -> Result<RedisStore, Error> {
+        self.open_connection()
+            .await
+            .map_err(|e| Error::Auth(AuthError::Store(e.0)))
+    }
+
+    async fn open_connection(self) -> Result<RedisStore, StoreError> {
         let client = redis::Client::open(self.url.as_str())
             .map_err(|e| StoreError(format!("invalid Redis URL: {e}")))?;
         let timeout = self.settings.command_timeout;
@@ -165,7 +174,7 @@ impl RedisStore {
     }
 
     /// Connects with the default settings.
-    pub async fn connect(url: impl Into<String>) -> Result<Self, StoreError> {
+    pub async fn connect(url: impl Into<String>) -> Result<Self, Error> {
         Self::builder(url).connect().await
     }
 

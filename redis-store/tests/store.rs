@@ -269,7 +269,25 @@ async fn an_unreachable_redis_is_a_typed_store_error_without_the_password() {
     let builder = RedisStore::builder(&url).command_timeout(Duration::from_millis(500));
     assert!(!format!("{builder:?}").contains("hunter2"));
     let err = builder.connect().await.unwrap_err();
-    let shown = format!("{} {:?}", err.0, err);
+    assert!(matches!(err, Error::Auth(AuthError::Store(_))), "{err:?}");
+    let shown = format!("{err} {err:?}");
     assert!(shown.contains("Redis"), "{shown}");
     assert!(!shown.contains("hunter2"), "{shown}");
+}
+
+#[test]
+fn the_root_readme_shows_the_compiled_example() {
+    let block = |text: &str, fence: &str| -> String {
+        let start = text.find(fence).expect("example block") + fence.len();
+        let end = text[start..].find("\n```").expect("end of block") + start;
+        text[start..end].to_string()
+    };
+    let root = include_str!("../../README.md");
+    let section = &root[root.find("## Running several replicas").expect("section")..];
+    let compiled = include_str!("../README.md");
+    assert_eq!(
+        block(section, "```rust,ignore"),
+        block(compiled, "```rust,no_run"),
+        "README.md's replica example must equal redis-store/README.md's (a doctest)"
+    );
 }
