@@ -279,7 +279,8 @@ async fn plain_http_to_a_remote_host_is_refused() {
 async fn secrets_never_appear_in_debug_display_or_errors() {
     let (sb, client) = sandbox_and_client().await;
     let (pending, callback) = authorize(&client).await;
-    let verifier = serde_json::to_value(&pending).unwrap()["verifier"]
+    let verifier = serde_json::from_str::<serde_json::Value>(&pending.to_json_exposing_secrets())
+        .unwrap()["verifier"]
         .as_str()
         .unwrap()
         .to_string();

@@ -41,6 +41,9 @@ struct Tally {
     other: Vec<String>,
 }
 
+/// One coordinator scenario, given the Redis URL.
+type Scenario = fn(String) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
+
 fn main() {
     if std::env::var_os(REPLICA_ROLE_VAR).is_some() {
         replica();
@@ -48,10 +51,9 @@ fn main() {
     }
     let Some(url) = redis_url() else { return };
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let scenarios: [(&str, fn(String) -> _); 2] = [
+    let scenarios: [(&str, Scenario); 2] = [
         ("four_processes_of_fifty_calls_share_one_refresh", |u| {
             Box::pin(four_processes_share_one_refresh(u))
-                as std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>
         }),
         ("a_killed_lease_holder_is_taken_over", |u| {
             Box::pin(killed_lease_holder_is_taken_over(u))

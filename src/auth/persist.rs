@@ -207,7 +207,7 @@ mod tests {
         );
         let back = StoredTokens::from_json(json.as_bytes()).unwrap();
         assert_eq!(back.access_token.expose_secret(), AT);
-        assert_eq!(back.refresh_token.unwrap().expose_secret(), RT);
+        assert_eq!(back.refresh_token.as_ref().unwrap().expose_secret(), RT);
         assert_eq!(back.expires_at_unix_ms(), 1_700_000_000_123);
     }
 
