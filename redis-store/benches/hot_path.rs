@@ -13,6 +13,9 @@ use digilocker_authpartner::auth::{InMemoryTokenStore, StoredTokens, TokenStore}
 use digilocker_authpartner_redis::{RedisStore, RedisTokenStore};
 use digilocker_sandbox::Sandbox;
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 struct Setup {
     runtime: tokio::runtime::Runtime,
     _sandbox: Sandbox,
@@ -30,26 +33,10 @@ static SETUP: LazyLock<Setup> = LazyLock::new(|| {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let parts = runtime.block_on(async {
         let sandbox = Sandbox::start().await.expect("sandbox");
-        let base = Client::builder(sandbox.client_id(), sandbox.client_secret())
-            .base_url(&sandbox.base_url())
-            .redirect_uri(sandbox.redirect_uri())
-            .build()
-            .expect("client");
+        let base = common::client_for(&sandbox);
         // A real session: the code flow through the sandbox's consent page.
         let (authorize, pending) = base.authorize_url().build().expect("url");
-        let browser = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("browser");
-        let answer = browser
-            .get(authorize.as_str())
-            .send()
-            .await
-            .expect("consent");
-        let callback = answer.headers()["location"]
-            .to_str()
-            .expect("location")
-            .to_string();
+        let callback = common::consent(&authorize).await;
         let memory_store = Arc::new(InMemoryTokenStore::default());
         let memory = base.with_token_store(memory_store.clone());
         memory

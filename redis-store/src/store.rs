@@ -193,11 +193,7 @@ impl RedisStore {
         cmd: redis::Cmd,
     ) -> Result<T, StoreError> {
         let mut conn = self.inner.conn.clone();
-        let run = cmd.query_async::<T>(&mut conn);
-        match tokio::time::timeout(self.inner.settings.command_timeout, run).await {
-            Ok(result) => result.map_err(|e| redis_error(what, e)),
-            Err(_) => Err(StoreError(format!("Redis {what}: timed out"))),
-        }
+        self.bounded(what, cmd.query_async::<T>(&mut conn)).await
     }
 
     /// Runs a Lua script within the command timeout.
@@ -207,7 +203,15 @@ impl RedisStore {
         invocation: redis::ScriptInvocation<'_>,
     ) -> Result<T, StoreError> {
         let mut conn = self.inner.conn.clone();
-        let run = invocation.invoke_async::<T>(&mut conn);
+        self.bounded(what, invocation.invoke_async::<T>(&mut conn))
+            .await
+    }
+
+    async fn bounded<T>(
+        &self,
+        what: &str,
+        run: impl std::future::Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T, StoreError> {
         match tokio::time::timeout(self.inner.settings.command_timeout, run).await {
             Ok(result) => result.map_err(|e| redis_error(what, e)),
             Err(_) => Err(StoreError(format!("Redis {what}: timed out"))),

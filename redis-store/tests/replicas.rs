@@ -202,6 +202,39 @@ impl Replica {
     }
 }
 
+/// Starts `n` replicas of `calls` calls each and lets them go at once.
+async fn launch(
+    sb: &Sandbox,
+    redis_url: &str,
+    prefix: &str,
+    n: usize,
+    calls: usize,
+    lease: Duration,
+) -> Vec<Replica> {
+    let mut replicas: Vec<Replica> = (0..n)
+        .map(|_| Replica::spawn(sb, redis_url, prefix, calls, lease))
+        .collect();
+    for r in &mut replicas {
+        r.ready().await;
+    }
+    for r in &mut replicas {
+        r.go().await;
+    }
+    replicas
+}
+
+/// The replicas' tallies added up, once they have all exited.
+async fn tally_all(replicas: Vec<Replica>) -> Tally {
+    let mut total = Tally::default();
+    for r in replicas {
+        let t = r.tally().await;
+        total.ok += t.ok;
+        total.consent += t.consent;
+        total.other.extend(t.other);
+    }
+    total
+}
+
 async fn signed_in_user(sb: &Sandbox, redis_url: &str, prefix: &str) {
     let store = RedisStore::builder(redis_url)
         .key_prefix(prefix)
@@ -224,23 +257,8 @@ async fn four_processes_share_one_refresh(redis_url: String) {
     });
     sb.clear_requests();
 
-    let lease = Duration::from_secs(5);
-    let mut replicas: Vec<Replica> = (0..4)
-        .map(|_| Replica::spawn(&sb, &redis_url, &prefix, 50, lease))
-        .collect();
-    for r in &mut replicas {
-        r.ready().await;
-    }
-    for r in &mut replicas {
-        r.go().await;
-    }
-    let mut total = Tally::default();
-    for r in replicas {
-        let t = r.tally().await;
-        total.ok += t.ok;
-        total.consent += t.consent;
-        total.other.extend(t.other);
-    }
+    let replicas = launch(&sb, &redis_url, &prefix, 4, 50, Duration::from_secs(5)).await;
+    let total = tally_all(replicas).await;
     let refreshes = sb.token_refresh_count();
     println!(
         "multi-process: 4 processes x 50 calls: {} ok, {} consent, {} other; \
@@ -269,15 +287,7 @@ async fn killed_lease_holder_is_taken_over(redis_url: String) {
     sb.clear_requests();
 
     let lease = Duration::from_millis(1000);
-    let mut replicas: Vec<Replica> = (0..3)
-        .map(|_| Replica::spawn(&sb, &redis_url, &prefix, 20, lease))
-        .collect();
-    for r in &mut replicas {
-        r.ready().await;
-    }
-    for r in &mut replicas {
-        r.go().await;
-    }
+    let mut replicas = launch(&sb, &redis_url, &prefix, 3, 20, lease).await;
 
     // Find the holder by the process id in its lease; give its refresh
     // request time to reach the sandbox (which holds it for 20 s).
@@ -310,13 +320,7 @@ async fn killed_lease_holder_is_taken_over(redis_url: String) {
     let status = holder.child.wait().await.expect("killed holder exits");
     assert!(!status.success());
 
-    let mut survivors = Tally::default();
-    for r in replicas {
-        let t = r.tally().await;
-        survivors.ok += t.ok;
-        survivors.consent += t.consent;
-        survivors.other.extend(t.other);
-    }
+    let survivors = tally_all(replicas).await;
     let took = killed.elapsed();
     let outcome = if survivors.ok == 40 {
         "recovered: the take-over refresh succeeded"

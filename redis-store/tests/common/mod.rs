@@ -44,29 +44,16 @@ pub async fn store(url: &str, name: &str) -> RedisStore {
         .expect("the test Redis answers")
 }
 
+// The root crate's sandbox helpers: the client for a sandbox and the
+// browser that plays the consent page.
+#[path = "../../../tests/common/mod.rs"]
+mod root;
+
+pub use root::consent;
+
 /// A client for `sb`.
 pub fn client_for(sb: &Sandbox) -> Client {
-    Client::builder(sb.client_id(), sb.client_secret())
-        .base_url(&sb.base_url())
-        .redirect_uri(sb.redirect_uri())
-        .build()
-        .expect("client builds")
-}
-
-/// Plays the browser: opens the authorize URL and returns the redirect target.
-pub async fn consent(url: &url::Url) -> String {
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("browser");
-    let response = browser.get(url.as_str()).send().await.expect("authorize");
-    assert_eq!(response.status().as_u16(), 302, "authorize redirects");
-    response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .expect("Location header")
-        .to_string()
+    root::client_for(sb, |b| b)
 }
 
 /// Signs in through the real code + PKCE flow and returns the tokens,
