@@ -165,6 +165,10 @@ pub enum AuthError {
     },
     /// The token store failed.
     Store(String),
+    /// The refresh token is no longer valid (`invalid_grant`), e.g. because
+    /// another process spent it and did not live to store the result: the
+    /// user must go through the consent flow again.
+    ConsentRequired,
 }
 
 static LOGGED_OUT: ErrorCode = ErrorCode::UserLoggedout;
@@ -362,6 +366,9 @@ impl fmt::Display for AuthError {
                 Ok(())
             }
             Self::Store(m) => write!(f, "token store failed: {m}"),
+            Self::ConsentRequired => {
+                f.write_str("the refresh token is no longer valid: the user must consent again")
+            }
         }
     }
 }

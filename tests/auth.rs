@@ -52,10 +52,11 @@ async fn wrong_verifier_is_rejected_by_the_server_with_a_typed_error() {
     let (_sb, client) = sandbox_and_client().await;
     let (pending, callback) = authorize(&client).await;
     // Swap the verifier the way a corrupted session would.
-    let mut stored: serde_json::Value = serde_json::to_value(&pending).unwrap();
+    let mut stored: serde_json::Value =
+        serde_json::from_str(&pending.to_json_exposing_secrets()).unwrap();
     let other = PkceVerifier::generate().unwrap();
     stored["verifier"] = other.secret().expose_secret().into();
-    let tampered: PendingAuthorization = serde_json::from_value(stored).unwrap();
+    let tampered = PendingAuthorization::from_json(stored.to_string().as_bytes()).unwrap();
 
     let err = client
         .exchange_code(&tampered, &callback)
@@ -278,7 +279,8 @@ async fn plain_http_to_a_remote_host_is_refused() {
 async fn secrets_never_appear_in_debug_display_or_errors() {
     let (sb, client) = sandbox_and_client().await;
     let (pending, callback) = authorize(&client).await;
-    let verifier = serde_json::to_value(&pending).unwrap()["verifier"]
+    let verifier = serde_json::from_str::<serde_json::Value>(&pending.to_json_exposing_secrets())
+        .unwrap()["verifier"]
         .as_str()
         .unwrap()
         .to_string();

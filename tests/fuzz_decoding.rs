@@ -97,8 +97,21 @@ const DECODERS: &[(&str, Decoder)] = &[
     ("ErrorResponse", json::<types::ErrorResponse>),
     ("TokenResponse", json::<TokenResponse>),
     ("SignupResponse", json::<SignupResponse>),
-    ("PendingAuthorization", json::<PendingAuthorization>),
+    ("PendingAuthorization", persisted_pending),
+    ("StoredTokens", persisted_tokens),
 ];
+
+fn persisted_pending(bytes: &[u8]) -> Result<(), String> {
+    PendingAuthorization::from_json(bytes)
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+fn persisted_tokens(bytes: &[u8]) -> Result<(), String> {
+    StoredTokens::from_json(bytes)
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
 
 const AT: &str = "a7c3e1f09b2d4c6e8a0b1c2d3e4f5a6b7c8d9e0f";
 const RT: &str = "f0e9d8c7b6a5948372615041f2e3d4c5b6a79881";
@@ -202,8 +215,12 @@ fn seeds() -> Vec<(&'static str, Value)> {
         ),
         (
             "PendingAuthorization",
-            json!({"state": "c3RhdGUtc3RhdGUtc3RhdGU", "verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+            json!({"v": 1, "state": "c3RhdGUtc3RhdGUtc3RhdGU", "verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
                 "redirect_uri": "https://partner.example/callback"}),
+        ),
+        (
+            "StoredTokens",
+            json!({"v": 1, "access_token": AT, "refresh_token": RT, "expires_at_unix_ms": 1_700_000_000_000u64}),
         ),
     ]
 }

@@ -123,8 +123,10 @@ async fn the_nonce_is_sent_and_checked() {
     let nonce = pending.nonce().expect("a nonce").to_string();
     assert_eq!(query(&url, "nonce"), Some(nonce.clone()));
     // It survives the session round trip.
-    let pending: digilocker_authpartner::auth::PendingAuthorization =
-        serde_json::from_str(&serde_json::to_string(&pending).unwrap()).unwrap();
+    let pending = digilocker_authpartner::auth::PendingAuthorization::from_json(
+        pending.to_json_exposing_secrets().as_bytes(),
+    )
+    .unwrap();
     let callback = consent(&url).await;
     let tokens = client.exchange_code(&pending, &callback).await.unwrap();
     assert_eq!(tokens.id_token_claims().unwrap().nonce, Some(nonce));

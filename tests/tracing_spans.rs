@@ -156,7 +156,8 @@ async fn a_span_per_operation_and_no_secret_in_the_output() {
 
     // Sign in; keep the verifier and the code to look for them later.
     let (pending, callback) = authorize(&client).await;
-    let verifier = serde_json::to_value(&pending).unwrap()["verifier"]
+    let verifier = serde_json::from_str::<serde_json::Value>(&pending.to_json_exposing_secrets())
+        .unwrap()["verifier"]
         .as_str()
         .unwrap()
         .to_string();

@@ -4,8 +4,6 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::{Acr, AuthMethod, PkceVerifier, Scope};
@@ -43,32 +41,21 @@ impl Purpose {
 /// What the caller keeps between redirecting the user and handling the
 /// callback: the `state` and the PKCE verifier.
 ///
-/// Serialisable so it can live in a server-side session. It holds the
-/// verifier in clear when serialised: never send it to the browser.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// It is deliberately not `Serialize`: to keep it in a server-side
+/// session, use the explicit
+/// [`to_json_exposing_secrets`](Self::to_json_exposing_secrets) /
+/// [`from_json`](Self::from_json) pair. The JSON holds the verifier in
+/// clear: never send it to the browser.
+#[derive(Clone, Debug)]
 pub struct PendingAuthorization {
     pub(crate) state: String,
-    #[serde(with = "verifier_serde")]
     pub(crate) verifier: PkceVerifier,
     pub(crate) redirect_uri: String,
     /// Whether `scope` had `openid`: the code then goes to `/oauth2/2/token`
     /// and the id_token must verify.
-    #[serde(default)]
     pub(crate) openid: bool,
     /// The nonce sent, which the id_token must carry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) nonce: Option<String>,
-}
-
-mod verifier_serde {
-    use super::*;
-    pub fn serialize<S: serde::Serializer>(v: &PkceVerifier, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(v.secret().expose_secret())
-    }
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<PkceVerifier, D::Error> {
-        let raw = String::deserialize(d)?;
-        PkceVerifier::new(raw).map_err(|e| serde::de::Error::custom(e.reason))
-    }
 }
 
 impl PendingAuthorization {

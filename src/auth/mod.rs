@@ -22,6 +22,7 @@ mod callback;
 mod flow;
 mod logout;
 pub mod oidc;
+mod persist;
 mod pkce;
 mod scope;
 mod store;

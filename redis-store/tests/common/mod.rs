@@ -1,0 +1,77 @@
+//! Shared helpers: the test Redis, a sandbox, and a signed-in session.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use digilocker_authpartner::Client;
+use digilocker_authpartner::auth::{InMemoryTokenStore, StoredTokens};
+use digilocker_authpartner_redis::RedisStore;
+use digilocker_sandbox::Sandbox;
+
+/// The variable that names the test Redis (`.ci/run` sets it).
+pub const REDIS_URL_VAR: &str = "DIGILOCKER_TEST_REDIS_URL";
+
+/// The test Redis URL. In CI (`CI` set) its absence fails the test; on a
+/// developer machine the test is skipped with a message.
+pub fn redis_url() -> Option<String> {
+    match std::env::var(REDIS_URL_VAR) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => panic!(
+            "{REDIS_URL_VAR} is not set: these tests need a real Redis \
+             (.ci/run installs redis-server and starts one)"
+        ),
+        _ => {
+            eprintln!("skipped: set {REDIS_URL_VAR} to run the Redis tests");
+            None
+        }
+    }
+}
+
+/// A key prefix no other test uses.
+pub fn unique_prefix(name: &str) -> String {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).expect("randomness");
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("test-{name}-{hex}")
+}
+
+/// A store on the test Redis under a fresh prefix.
+pub async fn store(url: &str, name: &str) -> RedisStore {
+    RedisStore::builder(url)
+        .key_prefix(unique_prefix(name))
+        .connect()
+        .await
+        .expect("the test Redis answers")
+}
+
+// The root crate's sandbox helpers: the client for a sandbox and the
+// browser that plays the consent page.
+#[path = "../../../tests/common/mod.rs"]
+mod root;
+
+pub use root::consent;
+
+/// A client for `sb`.
+pub fn client_for(sb: &Sandbox) -> Client {
+    root::client_for(sb, |b| b)
+}
+
+/// Signs in through the real code + PKCE flow and returns the tokens,
+/// their access token already expired (client-side and in the sandbox).
+pub async fn expired_session(sb: &Sandbox) -> StoredTokens {
+    let client = client_for(sb).with_token_store(Arc::new(InMemoryTokenStore::default()));
+    let (url, pending) = client.authorize_url().build().expect("authorize url");
+    let callback = consent(&url).await;
+    client
+        .exchange_code(&pending, &callback)
+        .await
+        .expect("code exchange");
+    let mut tokens = client
+        .stored_tokens()
+        .await
+        .expect("stored")
+        .expect("tokens");
+    tokens.expires_at = std::time::SystemTime::now() - std::time::Duration::from_secs(1);
+    sb.expire_access_tokens();
+    tokens
+}

@@ -1,0 +1,167 @@
+//! Redis restarted while calls run: typed errors during the outage, recovery
+//! after it, no panic. Runs its own `redis-server` (it restarts it).
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{client_for, expired_session};
+use digilocker_authpartner::auth::TokenStore;
+use digilocker_authpartner::{AuthError, Error};
+use digilocker_authpartner_redis::RedisStore;
+use digilocker_sandbox::Sandbox;
+
+/// A private `redis-server` with an append-only file, so its data survives
+/// the restart as a production Redis with persistence would.
+struct PrivateRedis {
+    port: u16,
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl PrivateRedis {
+    fn binary() -> Option<String> {
+        let bin = std::env::var("DIGILOCKER_TEST_REDIS_SERVER").unwrap_or("redis-server".into());
+        let found = Command::new(&bin)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        match found {
+            true => Some(bin),
+            false if std::env::var_os("CI").is_some() => {
+                panic!("{bin} not found: .ci/run installs redis-server")
+            }
+            false => {
+                eprintln!("skipped: {bin} not found");
+                None
+            }
+        }
+    }
+
+    fn start() -> Option<Self> {
+        Self::binary()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut redis = Self {
+            port,
+            dir: tempfile::tempdir().unwrap(),
+            child: None,
+        };
+        redis.up();
+        Some(redis)
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn up(&mut self) {
+        let child = Command::new(Self::binary().unwrap())
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+            .args([
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+            ])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        self.child = Some(child);
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "redis-server up"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn down(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.down();
+    }
+}
+
+#[tokio::test]
+async fn a_redis_restart_gives_typed_errors_then_recovers() {
+    let Some(mut redis) = PrivateRedis::start() else {
+        return;
+    };
+    let sb = Sandbox::start().await.unwrap();
+    let store = RedisStore::builder(redis.url())
+        .command_timeout(Duration::from_millis(500))
+        .connect()
+        .await
+        .unwrap();
+    let mut tokens = expired_session(&sb).await;
+    tokens.expires_at = std::time::SystemTime::now() + Duration::from_secs(3600);
+    store.tokens("u").save(tokens).await.unwrap();
+    let client = client_for(&sb).with_token_store(Arc::new(store.tokens("u")));
+    client.get_user_details().send().await.unwrap();
+
+    // Calls keep running while Redis goes away and comes back.
+    let runner = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let mut outcomes = Vec::new();
+            let until = Instant::now() + Duration::from_secs(6);
+            while Instant::now() < until {
+                outcomes.push(client.get_user_details().send().await.map(drop));
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            outcomes
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    redis.down();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    redis.up();
+
+    let outcomes = runner.await.expect("no panic in the calls");
+    let failures: Vec<&Error> = outcomes.iter().filter_map(|o| o.as_ref().err()).collect();
+    assert!(!failures.is_empty(), "the outage was seen");
+    for e in &failures {
+        match e {
+            Error::Auth(AuthError::Store(cause)) => assert!(cause.contains("Redis"), "{cause}"),
+            other => panic!("untyped failure during the outage: {other:?}"),
+        }
+    }
+    let first_failure = outcomes.iter().position(Result::is_err).unwrap();
+    assert!(outcomes[..first_failure].iter().all(Result::is_ok));
+    assert!(
+        outcomes.last().unwrap().is_ok(),
+        "recovered on its own after the restart: {:?}",
+        failures.last()
+    );
+    println!(
+        "restart test: {} calls, {} typed store errors during the outage, first: {}",
+        outcomes.len(),
+        failures.len(),
+        failures[0]
+    );
+
+    // The reconnected store keeps working for every operation.
+    client.get_user_details().send().await.unwrap();
+    store.tokens("u").load().await.unwrap().unwrap();
+    sb.shutdown().await;
+}

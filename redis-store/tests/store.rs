@@ -1,0 +1,293 @@
+//! The Redis store against a real Redis and the sandbox, in one process.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use common::{client_for, consent, expired_session, redis_url, store, unique_prefix};
+use digilocker_authpartner::auth::{InMemoryTokenStore, StoredTokens, TokenStore};
+use digilocker_authpartner::{AuthError, Error};
+use digilocker_authpartner_redis::{EncryptionKey, RedisStore};
+use digilocker_sandbox::Sandbox;
+use secrecy::ExposeSecret;
+
+fn tokens(access: &str, refresh: &str, lifetime: Duration) -> StoredTokens {
+    StoredTokens {
+        access_token: access.to_string().into(),
+        refresh_token: Some(refresh.to_string().into()),
+        expires_at: SystemTime::now() + lifetime,
+    }
+}
+
+async fn raw(url: &str) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn tokens_round_trip_with_an_expiry_from_their_lifetime() {
+    let Some(url) = redis_url() else { return };
+    let prefix = unique_prefix("roundtrip");
+    let shared = RedisStore::builder(&url)
+        .key_prefix(&prefix)
+        .session_ttl(Duration::from_secs(600))
+        .connect()
+        .await
+        .unwrap();
+    let alice = shared.tokens("alice");
+    assert!(alice.load().await.unwrap().is_none());
+    alice
+        .save(tokens("at-alice", "rt-alice", Duration::from_secs(3600)))
+        .await
+        .unwrap();
+    let back = alice.load().await.unwrap().unwrap();
+    assert_eq!(back.access_token.expose_secret(), "at-alice");
+    assert_eq!(back.refresh_token.unwrap().expose_secret(), "rt-alice");
+    assert!(shared.tokens("bob").load().await.unwrap().is_none());
+
+    let mut conn = raw(&url).await;
+    let pttl: i64 = redis::cmd("PTTL")
+        .arg(format!("{prefix}:tokens:alice"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let expected = (3600 + 600) * 1000;
+    assert!(
+        (expected - 5_000..=expected).contains(&pttl),
+        "PTTL {pttl} vs {expected}"
+    );
+    alice.clear().await.unwrap();
+    assert!(alice.load().await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn encrypted_values_hide_the_tokens_and_bind_to_their_key() {
+    let Some(url) = redis_url() else { return };
+    let prefix = unique_prefix("sealed");
+    let key = EncryptionKey::from_bytes([42; 32]);
+    let sealed = RedisStore::builder(&url)
+        .key_prefix(&prefix)
+        .encryption_key(key.clone())
+        .connect()
+        .await
+        .unwrap();
+    let alice = sealed.tokens("alice");
+    alice
+        .save(tokens(
+            "at-0123456789abcdef",
+            "rt-0123456789abcdef",
+            Duration::from_secs(60),
+        ))
+        .await
+        .unwrap();
+    let mut conn = raw(&url).await;
+    let stored: Vec<u8> = redis::cmd("GET")
+        .arg(format!("{prefix}:tokens:alice"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    for secret in ["at-0123456789abcdef", "rt-0123456789abcdef"] {
+        assert!(
+            !stored.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{secret} in clear at rest"
+        );
+    }
+    let back = alice.load().await.unwrap().unwrap();
+    assert_eq!(back.access_token.expose_secret(), "at-0123456789abcdef");
+
+    // A value moved to another user's key does not decrypt.
+    let _: () = redis::cmd("SET")
+        .arg(format!("{prefix}:tokens:mallory"))
+        .arg(&stored)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let err = sealed.tokens("mallory").load().await.unwrap_err();
+    assert!(err.0.contains("does not decrypt"), "{err:?}");
+
+    // Without the key, the encrypted value is refused, not misread.
+    let plain = RedisStore::builder(&url)
+        .key_prefix(&prefix)
+        .connect()
+        .await
+        .unwrap();
+    let err = plain.tokens("alice").load().await.unwrap_err();
+    assert!(err.0.contains("no encryption key"), "{err:?}");
+
+    // With a key, a plaintext value is refused too.
+    plain
+        .tokens("carol")
+        .save(tokens("at-c", "rt-c", Duration::from_secs(60)))
+        .await
+        .unwrap();
+    let err = sealed.tokens("carol").load().await.unwrap_err();
+    assert!(err.0.contains("not encrypted"), "{err:?}");
+}
+
+#[tokio::test]
+async fn callback_on_replica_b_completes_a_redirect_made_on_replica_a_once() {
+    let Some(url) = redis_url() else { return };
+    let sb = Sandbox::start().await.unwrap();
+    let prefix = unique_prefix("pending");
+    let connect = || RedisStore::builder(&url).key_prefix(&prefix).connect();
+    let (store_a, store_b) = (connect().await.unwrap(), connect().await.unwrap());
+    let replica_a = client_for(&sb);
+    let replica_b = client_for(&sb);
+
+    let (authorize, pending) = replica_a.authorize_url().build().unwrap();
+    store_a.save_pending(&pending).await.unwrap();
+    drop(pending);
+    let callback = consent(&authorize).await;
+
+    let user_b = replica_b.with_token_store(Arc::new(store_b.tokens("user-1")));
+    let taken = store_b.take_pending(&callback).await.unwrap();
+    user_b.exchange_code(&taken, &callback).await.unwrap();
+    let me = user_b.get_user_details().send().await.unwrap().into_inner();
+    assert_eq!(me.digilockerid, sb.test_user().digilockerid);
+
+    // The tokens are now shared: replica A sees them for the same user key.
+    let user_a = replica_a.with_token_store(Arc::new(store_a.tokens("user-1")));
+    user_a.get_user_details().send().await.unwrap();
+
+    // A replay (on either replica) is refused before any request.
+    sb.clear_requests();
+    for s in [&store_a, &store_b] {
+        let err = s.take_pending(&callback).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Auth(AuthError::StateMismatch)),
+            "{err:?}"
+        );
+    }
+    assert_eq!(sb.count("POST", "/oauth2/1/token"), 0);
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn pending_authorizations_expire_and_concurrent_takes_get_one() {
+    let Some(url) = redis_url() else { return };
+    let sb = Sandbox::start().await.unwrap();
+    let short = RedisStore::builder(&url)
+        .key_prefix(unique_prefix("pending-ttl"))
+        .pending_ttl(Duration::from_millis(200))
+        .connect()
+        .await
+        .unwrap();
+    let client = client_for(&sb);
+    let (authorize, pending) = client.authorize_url().build().unwrap();
+    short.save_pending(&pending).await.unwrap();
+    let callback = consent(&authorize).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let err = short.take_pending(&callback).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Auth(AuthError::StateMismatch)),
+        "{err:?}"
+    );
+
+    // Eight replicas race for one callback: exactly one gets it.
+    let shared = store(&url, "pending-race").await;
+    let (authorize, pending) = client.authorize_url().build().unwrap();
+    shared.save_pending(&pending).await.unwrap();
+    let callback = consent(&authorize).await;
+    let mut takes = Vec::new();
+    for _ in 0..8 {
+        let (s, cb) = (shared.clone(), callback.clone());
+        takes.push(tokio::spawn(async move { s.take_pending(&cb).await }));
+    }
+    let mut won = 0;
+    for t in takes {
+        match t.await.unwrap() {
+            Ok(p) => {
+                assert_eq!(p.state(), pending.state());
+                won += 1;
+            }
+            Err(Error::Auth(AuthError::StateMismatch)) => {}
+            Err(other) => panic!("untyped: {other:?}"),
+        }
+    }
+    assert_eq!(won, 1);
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn refresh_after_a_dead_holder_spent_the_token_asks_for_consent() {
+    let Some(url) = redis_url() else { return };
+    let sb = Sandbox::start().await.unwrap();
+    let prefix = unique_prefix("dead-holder");
+    let lease_ttl = Duration::from_millis(800);
+    let shared = RedisStore::builder(&url)
+        .key_prefix(&prefix)
+        .lease_ttl(lease_ttl)
+        .connect()
+        .await
+        .unwrap();
+    let stale = expired_session(&sb).await;
+    shared.tokens("u").save(stale.clone()).await.unwrap();
+
+    // The footprint of a holder that died mid-refresh: its lease is still
+    // there, and the sandbox already spent the refresh token it sent.
+    let mut conn = raw(&url).await;
+    let _: () = redis::cmd("SET")
+        .arg(format!("{prefix}:lease:u"))
+        .arg("4194304:dead")
+        .arg("PX")
+        .arg(lease_ttl.as_millis() as u64)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let dead = client_for(&sb).with_token_store(Arc::new(InMemoryTokenStore::default()));
+    dead.set_tokens(stale).await.unwrap();
+    dead.refresh().await.unwrap();
+    assert_eq!(sb.token_refresh_count(), 1);
+
+    let survivor = client_for(&sb).with_token_store(Arc::new(shared.tokens("u")));
+    let started = Instant::now();
+    let err = survivor.get_user_details().send().await.unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        matches!(err, Error::Auth(AuthError::ConsentRequired)),
+        "{err:?}"
+    );
+    assert!(took >= lease_ttl / 2, "waited for the lease: {took:?}");
+    assert!(took < lease_ttl + Duration::from_secs(5), "{took:?}");
+    assert_eq!(sb.token_refresh_count(), 2, "one take-over attempt");
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unreachable_redis_is_a_typed_store_error_without_the_password() {
+    // A port nobody listens on (bound, then released).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("redis://:hunter2-password@127.0.0.1:{port}");
+    let builder = RedisStore::builder(&url).command_timeout(Duration::from_millis(500));
+    assert!(!format!("{builder:?}").contains("hunter2"));
+    let err = builder.connect().await.unwrap_err();
+    assert!(matches!(err, Error::Auth(AuthError::Store(_))), "{err:?}");
+    let shown = format!("{err} {err:?}");
+    assert!(shown.contains("Redis"), "{shown}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+}
+
+#[test]
+fn the_root_readme_shows_the_compiled_example() {
+    let block = |text: &str, fence: &str| -> String {
+        let start = text.find(fence).expect("example block") + fence.len();
+        let end = text[start..].find("\n```").expect("end of block") + start;
+        text[start..end].to_string()
+    };
+    let root = include_str!("../../README.md");
+    let section = &root[root.find("## Running several replicas").expect("section")..];
+    let compiled = include_str!("../README.md");
+    assert_eq!(
+        block(section, "```rust,ignore"),
+        block(compiled, "```rust,no_run"),
+        "README.md's replica example must equal redis-store/README.md's (a doctest)"
+    );
+}
