@@ -1,9 +1,37 @@
+//! Loading and applying the patch files, step by step.
+//!
+//! A patch file's operations form **steps**: one or more `test` operations and
+//! the operations after them, up to the next `test`; each operation before the
+//! file's first `test` is a step of its own. A step applies as a whole or not
+//! at all, and a failed step never stops the others, so one broken operation
+//! does not hide the rest of its file. Each failure is reported as **primary**,
+//! or as a **knock-on** of an earlier failure when its pointer lies on or
+//! under a pointer that an earlier failed step would have written.
+//!
+//! Two upstream changes are absorbed without a patch edit, and reported as notes:
+//! - **relocated**: a `test` on an array element (`…/parameters/4/name`,
+//!   `…/required/2`) that fails at its index but holds at exactly one other
+//!   index re-targets its step to that index (upstream inserted or removed an
+//!   element before it);
+//! - **obsolete**: a step that cannot apply only because upstream no longer has
+//!   what it edits — a field gone from a `properties` map, a value it would
+//!   remove that is already gone, or a name it would drop from a `required`
+//!   list that is no longer there — is skipped.
+//!
+//! An `add` never silently overwrites an upstream value: when the member it
+//! would create already exists with another value, the step fails. Adding a
+//! name to a `required` list that already has it is a no-op.
+
+use std::ops::Range;
 use std::path::Path;
 
+use json_patch::PatchOperation;
+use json_patch::jsonptr::PointerBuf;
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::PipelineError;
+use crate::patch_report::{Cause, Difference, PatchNote, PatchProblem, Problem, describe_missing};
 
 /// One patch file: a defect, its evidence, and the RFC 6902 operations that fix it.
 #[derive(Clone, Debug, Deserialize)]
@@ -48,16 +76,10 @@ pub fn load_patches(dir: &Path) -> Result<Vec<Patch>, PipelineError> {
                     file: file.clone(),
                     reason: e.to_string(),
                 })?;
-            if !patch
-                .patch
-                .0
-                .iter()
-                .any(|op| matches!(op, json_patch::PatchOperation::Test(_)))
-            {
+            if patch.patch.0.is_empty() {
                 return Err(PipelineError::BadPatchFile {
                     file,
-                    reason: "has no `test` operation guarding the upstream values it changes"
-                        .into(),
+                    reason: "has no operations".into(),
                 });
             }
             patch.file = file;
@@ -66,30 +88,473 @@ pub fn load_patches(dir: &Path) -> Result<Vec<Patch>, PipelineError> {
         .collect()
 }
 
-/// Applies `patches` to `doc` in order. On failure `doc` is left as it was
-/// before the failing patch, and the error names the patch file and pointer.
-pub fn apply_patches(doc: &mut Value, patches: &[Patch]) -> Result<(), PipelineError> {
-    for patch in patches {
-        if let Err(err) = json_patch::patch(doc, &patch.patch) {
-            let pointer = err.path.to_string();
-            let failing = patch.patch.0.get(err.operation);
-            return Err(match (&err.kind, failing) {
-                (
-                    json_patch::PatchErrorKind::TestFailed,
-                    Some(json_patch::PatchOperation::Test(t)),
-                ) => PipelineError::TestFailed {
-                    file: patch.file.clone(),
-                    pointer,
-                    expected: Box::new(t.value.clone()),
-                    actual: doc.pointer(&t.path.to_string()).cloned().map(Box::new),
-                },
-                (kind, _) => PipelineError::ApplyFailed {
-                    file: patch.file.clone(),
-                    pointer,
-                    reason: kind.to_string(),
-                },
-            });
+/// The steps of a patch file, as ranges of operation indices.
+pub fn steps(ops: &[PatchOperation]) -> Vec<Range<usize>> {
+    let is_test = |op: &PatchOperation| matches!(op, PatchOperation::Test(_));
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < ops.len() {
+        let start = i;
+        if is_test(&ops[i]) {
+            while i < ops.len() && is_test(&ops[i]) {
+                i += 1;
+            }
+            while i < ops.len() && !is_test(&ops[i]) {
+                i += 1;
+            }
+        } else {
+            i += 1;
+        }
+        out.push(start..i);
+    }
+    out
+}
+
+/// The name of an operation kind, as in RFC 6902.
+pub(crate) fn op_name(op: &PatchOperation) -> &'static str {
+    match op {
+        PatchOperation::Add(_) => "add",
+        PatchOperation::Remove(_) => "remove",
+        PatchOperation::Replace(_) => "replace",
+        PatchOperation::Move(_) => "move",
+        PatchOperation::Copy(_) => "copy",
+        PatchOperation::Test(_) => "test",
+    }
+}
+
+/// The `path` of an operation.
+pub(crate) fn op_path(op: &PatchOperation) -> &str {
+    match op {
+        PatchOperation::Add(o) => o.path.as_str(),
+        PatchOperation::Remove(o) => o.path.as_str(),
+        PatchOperation::Replace(o) => o.path.as_str(),
+        PatchOperation::Move(o) => o.path.as_str(),
+        PatchOperation::Copy(o) => o.path.as_str(),
+        PatchOperation::Test(o) => o.path.as_str(),
+    }
+}
+
+/// The `from` of a `move` or `copy`.
+pub(crate) fn op_from(op: &PatchOperation) -> Option<&str> {
+    match op {
+        PatchOperation::Move(o) => Some(o.from.as_str()),
+        PatchOperation::Copy(o) => Some(o.from.as_str()),
+        _ => None,
+    }
+}
+
+/// Whether pointer `p` is `prefix` or lies under it.
+pub(crate) fn is_under(p: &str, prefix: &str) -> bool {
+    p == prefix
+        || prefix.is_empty()
+        || (p.starts_with(prefix) && p.as_bytes().get(prefix.len()) == Some(&b'/'))
+}
+
+fn overlaps(a: &str, b: &str) -> bool {
+    is_under(a, b) || is_under(b, a)
+}
+
+/// The parent pointer and the last (unescaped) token of `p`.
+pub(crate) fn split_last(p: &str) -> Option<(&str, String)> {
+    let cut = p.rfind('/')?;
+    Some((
+        &p[..cut],
+        p[cut + 1..].replace("~1", "/").replace("~0", "~"),
+    ))
+}
+
+/// One operation as applied, for [`trace_patches`].
+#[derive(Clone, Debug)]
+pub struct AppliedOp {
+    /// Index of the patch file in the list given.
+    pub patch: usize,
+    /// Index of the operation in its file.
+    pub index: usize,
+    /// The operation, with its pointers as applied (after relocation).
+    pub op: PatchOperation,
+    /// For `remove` and `replace`: whether the value it removed or replaced was an object.
+    pub old_was_object: bool,
+}
+
+/// What applying a patch set did.
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    /// Every operation applied, in order.
+    pub applied: Vec<AppliedOp>,
+    /// Relocated and obsolete steps, and no-op adds.
+    pub notes: Vec<PatchNote>,
+    /// The failures; empty when every step applied or was obsolete.
+    pub problems: Vec<PatchProblem>,
+}
+
+/// Applies `patches` to `doc` step by step. On failure the error lists every
+/// failed step (primary and knock-on) and `doc` holds the steps that applied.
+/// On success, returns the notes (relocated and obsolete steps).
+pub fn apply_patches(doc: &mut Value, patches: &[Patch]) -> Result<Vec<PatchNote>, PipelineError> {
+    let trace = trace_patches(doc, patches);
+    if trace.problems.is_empty() {
+        Ok(trace.notes)
+    } else {
+        Err(PipelineError::Patches(trace.problems))
+    }
+}
+
+/// Like [`apply_patches`], and also returns every applied operation.
+pub fn trace_patches(doc: &mut Value, patches: &[Patch]) -> Trace {
+    let mut trace = Trace::default();
+    // Pointers written by failed steps, and by obsolete ones, with their origin.
+    let mut poisoned: Vec<(String, String, usize)> = Vec::new();
+    let mut gone: Vec<(String, String, usize)> = Vec::new();
+    // Failed tests: the same test failing again later (an identity test
+    // repeated in each step on an array element) is a knock-on of the first.
+    let mut failed_tests: Vec<(String, Value, String, usize)> = Vec::new();
+    for (pi, patch) in patches.iter().enumerate() {
+        let ops = &patch.patch.0;
+        for range in steps(ops) {
+            let (step_ops, relocations) = relocate(doc, &ops[range.clone()]);
+            let mut work = doc.clone();
+            let mut applied = Vec::new();
+            let mut notes = Vec::new();
+            match run_step(&mut work, &step_ops, &mut applied, &mut notes) {
+                Ok(()) => {
+                    *doc = work;
+                    for (from, to) in relocations {
+                        trace.notes.push(PatchNote::relocated(
+                            &patch.file,
+                            range.clone(),
+                            from,
+                            to,
+                        ));
+                    }
+                    for (k, note) in notes {
+                        trace.notes.push(PatchNote::already_required(
+                            &patch.file,
+                            range.start + k,
+                            note,
+                        ));
+                    }
+                    trace
+                        .applied
+                        .extend(
+                            applied
+                                .into_iter()
+                                .map(|(k, op, old_was_object)| AppliedOp {
+                                    patch: pi,
+                                    index: range.start + k,
+                                    op,
+                                    old_was_object,
+                                }),
+                        );
+                }
+                Err((k, problem)) => {
+                    let failing = &step_ops[k];
+                    let pointers: Vec<&str> = std::iter::once(op_path(failing))
+                        .chain(op_from(failing))
+                        .collect();
+                    let origin = |list: &[(String, String, usize)]| {
+                        list.iter()
+                            .find(|(p, _, _)| pointers.iter().any(|q| overlaps(p, q)))
+                            .map(|(_, file, op)| (file.clone(), *op))
+                    };
+                    let written = step_ops
+                        .iter()
+                        .flat_map(|op| std::iter::once(op_path(op)).chain(op_from(op)))
+                        .map(|p| (p.to_string(), patch.file.clone(), range.start + k));
+                    let repeated = match failing {
+                        PatchOperation::Test(t) => failed_tests
+                            .iter()
+                            .find(|(p, v, _, _)| p == t.path.as_str() && *v == t.value)
+                            .map(|(_, _, file, op)| (file.clone(), *op)),
+                        _ => None,
+                    };
+                    if let Some((file, op)) = repeated.or_else(|| origin(&poisoned)) {
+                        trace.problems.push(PatchProblem {
+                            file: patch.file.clone(),
+                            op: range.start + k,
+                            op_name: op_name(failing),
+                            step: range.clone(),
+                            problem,
+                            cause: Cause::KnockOn { file, op },
+                        });
+                        poisoned.extend(written);
+                    } else if let Some(missing) = origin(&gone)
+                        .map(|(file, op)| {
+                            format!("follows from the obsolete step at patches/{file} op {op}")
+                        })
+                        .or_else(|| obsolete(&work, &step_ops, k))
+                    {
+                        trace
+                            .notes
+                            .push(PatchNote::obsolete(&patch.file, range.clone(), missing));
+                        gone.extend(written);
+                    } else {
+                        if let PatchOperation::Test(t) = failing {
+                            failed_tests.push((
+                                t.path.as_str().to_string(),
+                                t.value.clone(),
+                                patch.file.clone(),
+                                range.start + k,
+                            ));
+                        }
+                        trace.problems.push(PatchProblem {
+                            file: patch.file.clone(),
+                            op: range.start + k,
+                            op_name: op_name(failing),
+                            step: range.clone(),
+                            problem,
+                            cause: Cause::Primary,
+                        });
+                        poisoned.extend(written);
+                    }
+                }
+            }
         }
     }
+    trace
+}
+
+/// Re-targets a step whose `test` on an array element holds at exactly one
+/// other index of that array. Returns the step and the relocations made.
+fn relocate(doc: &Value, ops: &[PatchOperation]) -> (Vec<PatchOperation>, Vec<(String, String)>) {
+    let mut ops = ops.to_vec();
+    let mut moved = Vec::new();
+    for i in 0..ops.len() {
+        let PatchOperation::Test(test) = &ops[i] else {
+            continue;
+        };
+        let path = test.path.as_str().to_string();
+        if doc.pointer(&path) == Some(&test.value) {
+            continue;
+        }
+        let Some((prefix, index, rest)) = first_array_index(doc, &path) else {
+            continue;
+        };
+        let Some(Value::Array(items)) = doc.pointer(&prefix) else {
+            continue;
+        };
+        let matches: Vec<usize> = (0..items.len())
+            .filter(|j| {
+                *j != index && doc.pointer(&format!("{prefix}/{j}{rest}")) == Some(&test.value)
+            })
+            .collect();
+        if let [j] = matches[..] {
+            let from = format!("{prefix}/{index}");
+            let to = format!("{prefix}/{j}");
+            for op in &mut ops {
+                retarget(op, &from, &to);
+            }
+            moved.push((from, to));
+        }
+    }
+    (ops, moved)
+}
+
+/// The first array index along `path`: `(array pointer, index, rest of the path)`.
+fn first_array_index(doc: &Value, path: &str) -> Option<(String, usize, String)> {
+    let tokens: Vec<&str> = path.split('/').skip(1).collect();
+    let mut cur = doc;
+    let mut prefix = String::new();
+    for (n, token) in tokens.iter().enumerate() {
+        match cur {
+            Value::Array(_) => {
+                let index = token.parse().ok()?;
+                let rest: String = tokens[n + 1..].iter().map(|t| format!("/{t}")).collect();
+                return Some((prefix, index, rest));
+            }
+            Value::Object(map) => {
+                cur = map.get(&token.replace("~1", "/").replace("~0", "~"))?;
+                prefix.push('/');
+                prefix.push_str(token);
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+fn retarget(op: &mut PatchOperation, from: &str, to: &str) {
+    let fix = |p: &mut PointerBuf| {
+        let s = p.as_str();
+        if is_under(s, from) {
+            let new = format!("{to}{}", &s[from.len()..]);
+            if let Ok(buf) = PointerBuf::parse(new) {
+                *p = buf;
+            }
+        }
+    };
+    match op {
+        PatchOperation::Add(o) => fix(&mut o.path),
+        PatchOperation::Remove(o) => fix(&mut o.path),
+        PatchOperation::Replace(o) => fix(&mut o.path),
+        PatchOperation::Move(o) => {
+            fix(&mut o.from);
+            fix(&mut o.path);
+        }
+        PatchOperation::Copy(o) => {
+            fix(&mut o.from);
+            fix(&mut o.path);
+        }
+        PatchOperation::Test(o) => fix(&mut o.path),
+    }
+}
+
+type Applied = Vec<(usize, PatchOperation, bool)>;
+
+/// Applies one step's operations to `work`; on failure returns the index of
+/// the failing operation (within the step) and what went wrong.
+fn run_step(
+    work: &mut Value,
+    ops: &[PatchOperation],
+    applied: &mut Applied,
+    notes: &mut Vec<(usize, String)>,
+) -> Result<(), (usize, Problem)> {
+    for (k, op) in ops.iter().enumerate() {
+        let path = op_path(op);
+        let cannot = |reason: String| {
+            (
+                k,
+                Problem::CannotApply {
+                    pointer: path.to_string(),
+                    reason,
+                },
+            )
+        };
+        let mut old_was_object = false;
+        match op {
+            PatchOperation::Test(t) => {
+                let actual = work.pointer(path);
+                if actual != Some(&t.value) {
+                    return Err((
+                        k,
+                        Problem::TestFailed {
+                            pointer: path.to_string(),
+                            difference: Difference::between(&t.value, actual),
+                            missing: actual.is_none().then(|| describe_missing(work, path)),
+                        },
+                    ));
+                }
+                applied.push((k, op.clone(), false));
+                continue;
+            }
+            PatchOperation::Add(a) => {
+                let Some((parent, key)) = split_last(path) else {
+                    return Err(cannot("cannot add at the document root".into()));
+                };
+                match work.pointer(parent) {
+                    None => return Err(cannot(describe_missing(work, parent))),
+                    Some(Value::Object(map)) => {
+                        if let Some(existing) = map.get(&key) {
+                            if *existing == a.value {
+                                continue;
+                            }
+                            return Err(cannot(format!(
+                                "upstream now has a value here ({}); the patch would overwrite it: drop this `add` if upstream's value is right, or make it a `test` + `replace`",
+                                crate::patch_report::short(existing)
+                            )));
+                        }
+                    }
+                    Some(Value::Array(items)) => {
+                        if parent.ends_with("/required")
+                            && a.value.is_string()
+                            && items.contains(&a.value)
+                        {
+                            notes.push((k, format!("{} already lists {}", parent, a.value)));
+                            continue;
+                        }
+                    }
+                    Some(_) => {}
+                }
+            }
+            PatchOperation::Remove(_) | PatchOperation::Replace(_) => match work.pointer(path) {
+                None => return Err(cannot(describe_missing(work, path))),
+                Some(v) => old_was_object = v.is_object(),
+            },
+            PatchOperation::Move(_) | PatchOperation::Copy(_) => {
+                let from = op_from(op).unwrap_or_default();
+                if work.pointer(from).is_none() {
+                    return Err(cannot(format!(
+                        "from {from}: {}",
+                        describe_missing(work, from)
+                    )));
+                }
+                let hoist = matches!(op, PatchOperation::Move(_)) && is_under(from, path);
+                if !hoist && let Some((parent, key)) = split_last(path) {
+                    if let Some(Value::Object(map)) = work.pointer(parent)
+                        && map.contains_key(&key)
+                    {
+                        return Err(cannot(format!(
+                            "upstream now has a value here ({}); the patch would overwrite it",
+                            crate::patch_report::short(&map[&key])
+                        )));
+                    }
+                }
+            }
+        }
+        json_patch::patch(work, std::slice::from_ref(op))
+            .map_err(|e| cannot(e.kind.to_string()))?;
+        applied.push((k, op.clone(), old_was_object));
+    }
     Ok(())
+}
+
+/// Why a failed step is obsolete (upstream no longer has what it edits), if it is.
+fn obsolete(work: &Value, ops: &[PatchOperation], k: usize) -> Option<String> {
+    let op = &ops[k];
+    let removes = |p: &str| {
+        ops.iter()
+            .any(|o| matches!(o, PatchOperation::Remove(r) if r.path.as_str() == p))
+    };
+    // A name this step drops from a `required` list, no longer listed there.
+    if let PatchOperation::Test(t) = op {
+        let p = t.path.as_str();
+        if let Some((parent, _)) = split_last(p)
+            && parent.ends_with("/required")
+            && removes(p)
+            && let Some(Value::Array(items)) = work.pointer(parent)
+            && !items.contains(&t.value)
+        {
+            return Some(format!("{parent} no longer lists {}", t.value));
+        }
+    }
+    let pointer = match op {
+        PatchOperation::Move(_) | PatchOperation::Copy(_) => {
+            let from = op_from(op).unwrap_or_default();
+            if work.pointer(from).is_none() {
+                from
+            } else {
+                op_path(op)
+            }
+        }
+        _ => op_path(op),
+    };
+    let missing = first_missing(work, pointer)?;
+    // A field gone from a `properties` map.
+    if let Some((parent, name)) = split_last(&missing)
+        && parent.ends_with("/properties")
+        && work.pointer(parent).is_some_and(Value::is_object)
+    {
+        return Some(format!(
+            "upstream no longer has the field `{name}` ({missing})"
+        ));
+    }
+    // A value this step removes, already gone.
+    if missing == pointer && removes(pointer) {
+        return Some(format!(
+            "upstream no longer has {pointer}, which this step removes"
+        ));
+    }
+    None
+}
+
+/// The shortest prefix of `pointer` that does not resolve in `doc`, if any.
+fn first_missing(doc: &Value, pointer: &str) -> Option<String> {
+    let mut prefix = String::new();
+    for token in pointer.split('/').skip(1) {
+        prefix.push('/');
+        prefix.push_str(token);
+        if doc.pointer(&prefix).is_none() {
+            return Some(prefix);
+        }
+    }
+    None
 }
