@@ -438,7 +438,7 @@ mod tests {
         assert_ne!(re, ra);
         assert_eq!(
             note.as_deref(),
-            Some("(strings of 315 and 315 characters, first different at character 151)")
+            Some("(strings of 316 and 316 characters, first different at character 151)")
         );
         let (re, ra, note) = render_pair(Some(&json!("short")), Some(&json!("shorter")));
         assert_eq!(

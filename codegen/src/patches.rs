@@ -256,10 +256,12 @@ pub fn trace_patches(doc: &mut Value, patches: &[Patch]) -> Trace {
                             .find(|(p, _, _)| pointers.iter().any(|q| overlaps(p, q)))
                             .map(|(_, file, op)| (file.clone(), *op))
                     };
+                    // What the step would have written (a `move` leaves its source in place
+                    // when skipped, so only targets count).
                     let written = step_ops
                         .iter()
-                        .flat_map(|op| std::iter::once(op_path(op)).chain(op_from(op)))
-                        .map(|p| (p.to_string(), patch.file.clone(), range.start + k));
+                        .filter(|op| !matches!(op, PatchOperation::Test(_)))
+                        .map(|op| (op_path(op).to_string(), patch.file.clone(), range.start + k));
                     let repeated = match failing {
                         PatchOperation::Test(t) => failed_tests
                             .iter()
@@ -557,4 +559,253 @@ fn first_missing(doc: &Value, pointer: &str) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NoteKind;
+    use serde_json::json;
+
+    fn patch(file: &str, ops: Value) -> Patch {
+        Patch {
+            file: file.into(),
+            defect: String::new(),
+            evidence: vec![],
+            patch: serde_json::from_value(ops).unwrap(),
+        }
+    }
+
+    fn ops(v: Value) -> Vec<PatchOperation> {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn steps_are_tests_with_the_ops_after_them_and_lone_leading_ops() {
+        let list = ops(json!([
+            {"op": "add", "path": "/a", "value": 1},
+            {"op": "add", "path": "/b", "value": 1},
+            {"op": "test", "path": "/a", "value": 1},
+            {"op": "test", "path": "/b", "value": 1},
+            {"op": "remove", "path": "/a"},
+            {"op": "add", "path": "/c", "value": 1},
+            {"op": "test", "path": "/c", "value": 1},
+        ]));
+        assert_eq!(steps(&list), vec![0..1, 1..2, 2..6, 6..7]);
+    }
+
+    #[test]
+    fn a_failed_step_is_skipped_whole_and_the_rest_of_the_file_applies() {
+        let mut doc = json!({"a": {"type": "integer", "title": "x"}, "b": {"type": "integer"}});
+        let p = patch(
+            "0001-t.json",
+            json!([
+                {"op": "test", "path": "/a/type", "value": "number"},
+                {"op": "replace", "path": "/a/type", "value": "string"},
+                {"op": "remove", "path": "/a/title"},
+                {"op": "test", "path": "/b/type", "value": "integer"},
+                {"op": "replace", "path": "/b/type", "value": "string"}
+            ]),
+        );
+        let trace = trace_patches(&mut doc, &[p]);
+        assert_eq!(
+            doc,
+            json!({"a": {"type": "integer", "title": "x"}, "b": {"type": "string"}})
+        );
+        let [problem] = &trace.problems[..] else {
+            panic!("{:?}", trace.problems)
+        };
+        assert_eq!(
+            (problem.op, problem.step.clone(), &problem.cause),
+            (0, 0..3, &Cause::Primary)
+        );
+        let text = problem.to_string();
+        assert!(
+            text.contains("expected:    \"number\"\n  upstream:    \"integer\""),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn failures_under_what_a_failed_step_would_have_written_are_knock_ons() {
+        let mut doc = json!({"inline": {"title": "Other", "x": 1}, "components": {}});
+        let first = patch(
+            "0001-move.json",
+            json!([
+                {"op": "test", "path": "/inline/title", "value": "Sample"},
+                {"op": "move", "from": "/inline", "path": "/components/S"}
+            ]),
+        );
+        let second = patch(
+            "0002-edit.json",
+            json!([
+                {"op": "add", "path": "/components/S/description", "value": "d"},
+                {"op": "test", "path": "/components/S/x", "value": 1},
+                {"op": "replace", "path": "/components/S/x", "value": 2}
+            ]),
+        );
+        let independent = patch(
+            "0003-other.json",
+            json!([{"op": "test", "path": "/inline/x", "value": 3}]),
+        );
+        let trace = trace_patches(&mut doc, &[first, second, independent]);
+        let causes: Vec<(&str, usize, &Cause)> = trace
+            .problems
+            .iter()
+            .map(|p| (p.file.as_str(), p.op, &p.cause))
+            .collect();
+        let knock_on = Cause::KnockOn {
+            file: "0001-move.json".into(),
+            op: 0,
+        };
+        assert_eq!(
+            causes,
+            vec![
+                ("0001-move.json", 0, &Cause::Primary),
+                ("0002-edit.json", 0, &knock_on),
+                ("0002-edit.json", 1, &knock_on),
+                ("0003-other.json", 0, &Cause::Primary),
+            ]
+        );
+        let err = PipelineError::Patches(trace.problems).to_string();
+        assert!(
+            err.starts_with("4 patch problem(s): 2 primary, 2 knock-on"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_repeated_identity_test_is_a_knock_on_of_its_first_failure() {
+        let mut doc = json!({"parameters": [{"name": "b", "required": false, "description": "d"}]});
+        let p = patch(
+            "0001-p.json",
+            json!([
+                {"op": "test", "path": "/parameters/0/name", "value": "a"},
+                {"op": "replace", "path": "/parameters/0/required", "value": true},
+                {"op": "test", "path": "/parameters/0/name", "value": "a"},
+                {"op": "replace", "path": "/parameters/0/description", "value": "e"}
+            ]),
+        );
+        let trace = trace_patches(&mut doc, &[p]);
+        assert_eq!(trace.problems.len(), 2);
+        assert_eq!(trace.problems[0].cause, Cause::Primary);
+        assert_eq!(
+            trace.problems[1].cause,
+            Cause::KnockOn {
+                file: "0001-p.json".into(),
+                op: 0
+            }
+        );
+    }
+
+    #[test]
+    fn array_elements_are_found_by_their_test_when_upstream_moved_them() {
+        let mut doc = json!({
+            "parameters": [{"name": "new"}, {"name": "a", "required": false}],
+            "required": ["x", "new", "dob", "name"]
+        });
+        let p = patch(
+            "0001-p.json",
+            json!([
+                {"op": "test", "path": "/parameters/0/name", "value": "a"},
+                {"op": "test", "path": "/parameters/0/required", "value": false},
+                {"op": "replace", "path": "/parameters/0/required", "value": true},
+                {"op": "test", "path": "/required/1", "value": "dob"},
+                {"op": "remove", "path": "/required/1"}
+            ]),
+        );
+        let notes = apply_patches(&mut doc, &[p]).unwrap();
+        assert_eq!(
+            doc,
+            json!({
+                "parameters": [{"name": "new"}, {"name": "a", "required": true}],
+                "required": ["x", "new", "name"]
+            })
+        );
+        assert_eq!(
+            notes.iter().map(|n| &n.kind).collect::<Vec<_>>(),
+            vec![
+                &NoteKind::Relocated {
+                    from: "/parameters/0".into(),
+                    to: "/parameters/1".into()
+                },
+                &NoteKind::Relocated {
+                    from: "/required/1".into(),
+                    to: "/required/2".into()
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn steps_on_what_upstream_removed_are_obsolete_not_failures() {
+        let mut doc = json!({"S": {
+            "properties": {"kept": {"type": "string"}},
+            "required": ["kept"],
+            "format": null
+        }});
+        let p = patch(
+            "0001-s.json",
+            json!([
+                {"op": "test", "path": "/S/properties/gone/description", "value": "old"},
+                {"op": "replace", "path": "/S/properties/gone/description", "value": "new"},
+                {"op": "test", "path": "/S/required/1", "value": "gone"},
+                {"op": "remove", "path": "/S/required/1"},
+                {"op": "test", "path": "/S/pattern", "value": "x"},
+                {"op": "remove", "path": "/S/pattern"},
+                {"op": "test", "path": "/S/properties/kept/type", "value": "integer"},
+                {"op": "replace", "path": "/S/properties/kept/type", "value": "string"}
+            ]),
+        );
+        let trace = trace_patches(&mut doc, &[p]);
+        let obsolete: Vec<Range<usize>> = trace
+            .notes
+            .iter()
+            .filter(|n| matches!(n.kind, NoteKind::Obsolete { .. }))
+            .map(|n| n.ops.clone())
+            .collect();
+        assert_eq!(obsolete, vec![0..2, 2..4, 4..6]);
+        // A changed value is still a failure.
+        assert_eq!(trace.problems.len(), 1);
+        assert_eq!(trace.problems[0].op, 6);
+        assert!(
+            trace.notes[0]
+                .to_string()
+                .contains("no longer has the field `gone`")
+        );
+    }
+
+    #[test]
+    fn an_add_never_overwrites_an_upstream_value() {
+        let mut doc = json!({"a": {"example": "upstream"}, "required": ["x"]});
+        let p = patch(
+            "0001-a.json",
+            json!([
+                {"op": "add", "path": "/a/example", "value": "ours"},
+                {"op": "add", "path": "/a/example2", "value": "ours"},
+                {"op": "add", "path": "/required/-", "value": "x"},
+                {"op": "add", "path": "/a/same", "value": 1},
+                {"op": "add", "path": "/a/same", "value": 1}
+            ]),
+        );
+        let trace = trace_patches(&mut doc, &[p]);
+        assert_eq!(
+            doc,
+            json!({"a": {"example": "upstream", "example2": "ours", "same": 1}, "required": ["x"]})
+        );
+        assert_eq!(trace.problems.len(), 1);
+        assert!(
+            trace.problems[0]
+                .to_string()
+                .contains("the patch would overwrite it"),
+            "{}",
+            trace.problems[0]
+        );
+        assert!(
+            trace
+                .notes
+                .iter()
+                .any(|n| matches!(n.kind, NoteKind::AlreadyRequired { .. }))
+        );
+    }
 }
