@@ -21,8 +21,8 @@ const ARRAY_KEYS: [&str; 9] = [
     "allOf",
 ];
 
-/// Schema keywords a `test` value must not contain: tests hold values, not schemas.
-const SCHEMA_KEYS: [&str; 6] = ["properties", "items", "type", "allOf", "anyOf", "oneOf"];
+/// The keyword of an object schema: a `test` value holding one tests a whole schema.
+const SCHEMA_KEYS: [&str; 1] = ["properties"];
 
 /// Checks the patch rules against `upstream`; returns one message per violation.
 ///
@@ -32,8 +32,7 @@ const SCHEMA_KEYS: [&str; 6] = ["properties", "items", "type", "allOf", "anyOf",
 ///   matter (an object) is guarded the same way;
 /// - an operation that addresses an array element by index is in a step whose
 ///   `test` identifies that element;
-/// - a `test` holds a value, never a schema (no `properties`, `items`, `type`,
-///   `allOf`, `anyOf` or `oneOf` inside it);
+/// - a `test` holds values, never a whole object schema (no `properties` inside it);
 /// - every patch applies.
 pub fn lint_patches(upstream: &Value, patches: &[Patch]) -> Vec<String> {
     let mut doc = upstream.clone();
@@ -185,12 +184,16 @@ mod tests {
         assert!(m[0].contains("guards the value it removes"), "{m:?}");
         let m = lint(json!([{"op": "add", "path": "/parameters/0/in", "value": "query"}]));
         assert!(m[0].contains("/parameters/0 by index"), "{m:?}");
-        let m = lint(json!([
-            {"op": "test", "path": "/a", "value": {"type": "integer", "title": "T", "obj": {"x": 1}}},
-            {"op": "replace", "path": "/a", "value": {}}
-        ]));
+        let doc = json!({"s": {"type": "object", "properties": {"a": {"type": "string"}}}});
+        let m = lint_patches(
+            &doc,
+            &[patch(json!([
+                {"op": "test", "path": "/s", "value": {"type": "object", "properties": {"a": {"type": "string"}}}},
+                {"op": "replace", "path": "/s", "value": {}}
+            ]))],
+        );
         assert!(
-            m[0].contains("holds a schema (it contains `type`)"),
+            m[0].contains("holds a schema (it contains `properties`)"),
             "{m:?}"
         );
         let m = lint(json!([{"op": "test", "path": "/a/type", "value": "string"}]));

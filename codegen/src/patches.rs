@@ -18,9 +18,10 @@
 //!   remove that is already gone, or a name it would drop from a `required`
 //!   list that is no longer there — is skipped.
 //!
-//! An `add` never silently overwrites an upstream value: when the member it
-//! would create already exists with another value, the step fails. Adding a
-//! name to a `required` list that already has it is a no-op.
+//! An `add` (or a `move` or `copy` target) never silently overwrites an
+//! upstream value: when the member it would create already exists with another
+//! value and no `test` in its step guards it, the step fails. Adding a name to
+//! a `required` list that already has it is a no-op.
 
 use std::ops::Range;
 use std::path::Path;
@@ -410,6 +411,12 @@ fn run_step(
     applied: &mut Applied,
     notes: &mut Vec<(usize, String)>,
 ) -> Result<(), (usize, Problem)> {
+    // An `add` may replace an existing member only when its step tests it
+    // (RFC 6902 `add` replaces; a `test` + `add` is a guarded replace).
+    let tested = |p: &str| {
+        ops.iter()
+            .any(|o| matches!(o, PatchOperation::Test(t) if is_under(t.path.as_str(), p)))
+    };
     for (k, op) in ops.iter().enumerate() {
         let path = op_path(op);
         let cannot = |reason: String| {
@@ -449,6 +456,13 @@ fn run_step(
                             if *existing == a.value {
                                 continue;
                             }
+                            if tested(path) {
+                                old_was_object = existing.is_object();
+                                json_patch::patch(work, std::slice::from_ref(op))
+                                    .map_err(|e| cannot(e.kind.to_string()))?;
+                                applied.push((k, op.clone(), old_was_object));
+                                continue;
+                            }
                             return Err(cannot(format!(
                                 "upstream now has a value here ({}); the patch would overwrite it: drop this `add` if upstream's value is right, or make it a `test` + `replace`",
                                 crate::patch_report::short(existing)
@@ -480,7 +494,10 @@ fn run_step(
                     )));
                 }
                 let hoist = matches!(op, PatchOperation::Move(_)) && is_under(from, path);
-                if !hoist && let Some((parent, key)) = split_last(path) {
+                if !hoist
+                    && !tested(path)
+                    && let Some((parent, key)) = split_last(path)
+                {
                     if let Some(Value::Object(map)) = work.pointer(parent)
                         && map.contains_key(&key)
                     {
@@ -807,5 +824,19 @@ mod tests {
                 .iter()
                 .any(|n| matches!(n.kind, NoteKind::AlreadyRequired { .. }))
         );
+    }
+
+    #[test]
+    fn a_tested_add_replaces_as_in_rfc_6902() {
+        let mut doc = json!({"security": [{"oauth": []}]});
+        let p = patch(
+            "0001-s.json",
+            json!([
+                {"op": "test", "path": "/security", "value": [{"oauth": []}]},
+                {"op": "add", "path": "/security", "value": []}
+            ]),
+        );
+        apply_patches(&mut doc, &[p]).unwrap();
+        assert_eq!(doc, json!({"security": []}));
     }
 }

@@ -34,6 +34,12 @@ pub struct PatchStats {
     pub operations: BTreeMap<String, Standing>,
     /// Operations whose only patch operations concern their operationId.
     pub only_operation_id: usize,
+    /// Leaf values (strings, numbers, booleans, nulls) in the patched spec.
+    pub values: usize,
+    /// Of those, written by a patch.
+    pub values_written: usize,
+    /// Of those carried from upstream, the ones a `test` pins.
+    pub values_pinned: usize,
 }
 
 /// A patch operation's footprint, followed through later `move`s.
@@ -41,6 +47,7 @@ struct Touch {
     at: String,
     writes_whole: bool,
     operation_id: bool,
+    test: bool,
 }
 
 /// Applies `patches` to `upstream` and classifies every schema and operation of the result.
@@ -72,6 +79,7 @@ pub fn patch_stats(upstream: &Value, patches: &[Patch]) -> PatchStats {
         );
         touches.push(Touch {
             operation_id: path.ends_with("/operationId"),
+            test: matches!(applied.op, PatchOperation::Test(_)),
             at: path,
             writes_whole,
         });
@@ -121,7 +129,38 @@ pub fn patch_stats(upstream: &Value, patches: &[Patch]) -> PatchStats {
             .operations
             .insert(format!("{} {path}", method.to_uppercase()), s);
     }
+    let mut leaves = Vec::new();
+    collect_leaves(&doc, &mut String::new(), &mut leaves);
+    stats.values = leaves.len();
+    for leaf in &leaves {
+        if touches
+            .iter()
+            .any(|t| t.writes_whole && is_under(leaf, &t.at))
+        {
+            stats.values_written += 1;
+        } else if touches.iter().any(|t| t.test && is_under(leaf, &t.at)) {
+            stats.values_pinned += 1;
+        }
+    }
     stats
+}
+
+fn collect_leaves(v: &Value, at: &mut String, out: &mut Vec<String>) {
+    let mut child = |key: &str, c: &Value, at: &mut String| {
+        let len = at.len();
+        at.push('/');
+        at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+        collect_leaves(c, at, out);
+        at.truncate(len);
+    };
+    match v {
+        Value::Object(map) => map.iter().for_each(|(k, c)| child(k, c, at)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, c)| child(&i.to_string(), c, at)),
+        _ => out.push(at.clone()),
+    }
 }
 
 impl PatchStats {
@@ -161,10 +200,27 @@ impl fmt::Display for PatchStats {
             "  upstream's, patched at single values:          {on}  ({} of them only at the operationId)",
             self.only_operation_id
         )?;
-        write!(
+        writeln!(
             f,
             "  written whole by a patch:                      {ow}  {}",
             onames.join(", ")
+        )?;
+        let carried = self.values - self.values_written;
+        writeln!(
+            f,
+            "values (strings, numbers, booleans) in the patched spec: {}",
+            self.values
+        )?;
+        writeln!(
+            f,
+            "  carried from upstream:                         {carried}  ({} pinned by a test, {} passing through untested)",
+            self.values_pinned,
+            carried - self.values_pinned
+        )?;
+        write!(
+            f,
+            "  written by a patch:                            {}",
+            self.values_written
         )?;
         for (title, map) in [("schemas", &self.schemas), ("operations", &self.operations)] {
             write!(f, "\n\n{title}:")?;
@@ -216,5 +272,10 @@ mod tests {
         assert_eq!(stats.operations["GET /a"], Standing::Narrow { ops: 2 });
         assert_eq!(stats.operations["GET /b"], Standing::Untouched);
         assert_eq!(stats.only_operation_id, 1);
+        // Leaves: a summary, two operationIds and three schema types.
+        assert_eq!(stats.values, 6);
+        // New/type and the a operationId are replaced; Shape and Added are written.
+        assert_eq!(stats.values_written, 3);
+        assert_eq!(stats.values_pinned, 0);
     }
 }
