@@ -164,7 +164,10 @@ pub fn run(root: &Path, options: &Options) -> Result {
     replace_file(&provenance_path, provenance_text.as_bytes())?;
     println!("vendored spec/{SPEC_FILE} (sha256 {sha256}) and updated spec/PROVENANCE.md");
     let [client, _] = regen::write(root, &code)?;
-    println!("wrote the generated client to {}", client.display());
+    println!(
+        "wrote the generated client to {}",
+        client.strip_prefix(root).unwrap_or(&client).display()
+    );
 
     // 4. Pending snapshots, and the crate compiled against them.
     let mut build = Ok(());
