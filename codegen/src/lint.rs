@@ -45,9 +45,9 @@ pub fn lint_patches(upstream: &Value, patches: &[Patch]) -> Vec<String> {
         .collect();
     for (pi, patch) in patches.iter().enumerate() {
         let ops = &patch.patch.0;
-        for range in steps(ops) {
+        for step in steps(ops) {
             let mut guarded: Vec<String> = Vec::new();
-            for i in range.clone() {
+            for i in step {
                 let op = &ops[i];
                 let at = |why: &str| {
                     format!(

@@ -1,7 +1,6 @@
 //! What went wrong (or was absorbed) while applying the patches, and how it reads.
 
 use std::fmt;
-use std::ops::Range;
 
 use serde_json::Value;
 
@@ -15,11 +14,14 @@ pub struct PatchProblem {
     /// The failing operation's kind (`test`, `move`, ...).
     pub op_name: &'static str,
     /// The step the operation belongs to; none of its operations applied.
-    pub step: Range<usize>,
+    pub step: Vec<usize>,
     /// What went wrong.
     pub problem: Problem,
     /// Primary, or a consequence of an earlier failure.
     pub cause: Cause,
+    /// For a failed `test`: the step of the same file that sets exactly the
+    /// value upstream has now (upstream fixed that defect itself).
+    pub fixed_upstream: Option<Vec<usize>>,
 }
 
 /// What went wrong with one operation.
@@ -127,7 +129,7 @@ pub struct PatchNote {
     /// The patch file.
     pub file: String,
     /// The operations concerned.
-    pub ops: Range<usize>,
+    pub ops: Vec<usize>,
     /// What happened.
     pub kind: NoteKind,
 }
@@ -155,7 +157,7 @@ pub enum NoteKind {
 }
 
 impl PatchNote {
-    pub(crate) fn relocated(file: &str, ops: Range<usize>, from: String, to: String) -> Self {
+    pub(crate) fn relocated(file: &str, ops: Vec<usize>, from: String, to: String) -> Self {
         Self {
             file: file.into(),
             ops,
@@ -163,7 +165,7 @@ impl PatchNote {
         }
     }
 
-    pub(crate) fn obsolete(file: &str, ops: Range<usize>, why: String) -> Self {
+    pub(crate) fn obsolete(file: &str, ops: Vec<usize>, why: String) -> Self {
         Self {
             file: file.into(),
             ops,
@@ -174,18 +176,30 @@ impl PatchNote {
     pub(crate) fn already_required(file: &str, op: usize, what: String) -> Self {
         Self {
             file: file.into(),
-            ops: op..op + 1,
+            ops: vec![op],
             kind: NoteKind::AlreadyRequired { what },
         }
     }
 }
 
-fn ops_label(ops: &Range<usize>) -> String {
-    if ops.len() <= 1 {
-        format!("op {}", ops.start)
-    } else {
-        format!("ops {}-{}", ops.start, ops.end - 1)
+/// `op 4`, `ops 4-6`, `ops 4-6, 9`.
+fn ops_label(ops: &[usize]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < ops.len() {
+        let start = ops[i];
+        while i + 1 < ops.len() && ops[i + 1] == ops[i] + 1 {
+            i += 1;
+        }
+        parts.push(if ops[i] == start {
+            start.to_string()
+        } else {
+            format!("{start}-{}", ops[i])
+        });
+        i += 1;
     }
+    let plural = if ops.len() == 1 { "op" } else { "ops" };
+    format!("{plural} {}", parts.join(", "))
 }
 
 impl fmt::Display for PatchNote {
@@ -289,11 +303,24 @@ impl fmt::Display for PatchProblem {
                     writeln!(f, "               {note}")?;
                 }
                 writeln!(f, "  not applied: {}", ops_label(&self.step))?;
-                write!(
-                    f,
-                    "  hint: if upstream fixed this defect, delete {}; otherwise adapt the test value (and the change it guards) to the new upstream value",
-                    ops_label(&self.step)
-                )
+                match &self.fixed_upstream {
+                    Some(fix) if *fix == self.step => write!(
+                        f,
+                        "  hint: upstream now has the value this step sets: upstream fixed the defect, delete {}",
+                        ops_label(fix)
+                    ),
+                    Some(fix) => write!(
+                        f,
+                        "  hint: upstream now has the value that {} of this file set: upstream fixed that defect; delete {}, and change this test (and any other of {pointer}) to the new value",
+                        ops_label(fix),
+                        ops_label(fix)
+                    ),
+                    None => write!(
+                        f,
+                        "  hint: if upstream fixed this defect, delete {}; otherwise adapt the test value (and the change it guards) to the new upstream value",
+                        ops_label(&self.step)
+                    ),
+                }
             }
             Problem::CannotApply { pointer, reason } => {
                 writeln!(f, "  cannot apply at {pointer}: {reason}")?;

@@ -23,7 +23,6 @@
 //! value and no `test` in its step guards it, the step fails. Adding a name to
 //! a `required` list that already has it is a no-op.
 
-use std::ops::Range;
 use std::path::Path;
 
 use json_patch::PatchOperation;
@@ -89,24 +88,49 @@ pub fn load_patches(dir: &Path) -> Result<Vec<Patch>, PipelineError> {
         .collect()
 }
 
-/// The steps of a patch file, as ranges of operation indices.
-pub fn steps(ops: &[PatchOperation]) -> Vec<Range<usize>> {
+/// The steps of a patch file, as lists of operation indices.
+///
+/// A run of consecutive `test` operations guards the operations after it, up
+/// to the next `test`, that touch what the tests look at: whose `path` or
+/// `from` lies on or under, or above, the parent of a tested pointer (or the
+/// target of a guarded `move`). Those form one step with the tests; every
+/// other operation is a step of its own.
+pub fn steps(ops: &[PatchOperation]) -> Vec<Vec<usize>> {
     let is_test = |op: &PatchOperation| matches!(op, PatchOperation::Test(_));
     let mut out = Vec::new();
     let mut i = 0;
     while i < ops.len() {
-        let start = i;
-        if is_test(&ops[i]) {
-            while i < ops.len() && is_test(&ops[i]) {
-                i += 1;
-            }
-            while i < ops.len() && !is_test(&ops[i]) {
-                i += 1;
-            }
-        } else {
+        if !is_test(&ops[i]) {
+            out.push(vec![i]);
+            i += 1;
+            continue;
+        }
+        let mut step = Vec::new();
+        let mut parents: Vec<String> = Vec::new();
+        while i < ops.len() && is_test(&ops[i]) {
+            let path = op_path(&ops[i]);
+            parents.push(split_last(path).map_or(String::new(), |(parent, _)| parent.to_string()));
+            step.push(i);
             i += 1;
         }
-        out.push(start..i);
+        let mut alone = Vec::new();
+        while i < ops.len() && !is_test(&ops[i]) {
+            let touches = std::iter::once(op_path(&ops[i]))
+                .chain(op_from(&ops[i]))
+                .any(|p| parents.iter().any(|parent| overlaps(p, parent)));
+            if touches {
+                step.push(i);
+                // What a guarded `move` carries stays guarded at its new place.
+                if let PatchOperation::Move(m) = &ops[i] {
+                    parents.push(m.path.as_str().to_string());
+                }
+            } else {
+                alone.push(vec![i]);
+            }
+            i += 1;
+        }
+        out.push(step);
+        out.extend(alone);
     }
     out
 }
@@ -211,8 +235,9 @@ pub fn trace_patches(doc: &mut Value, patches: &[Patch]) -> Trace {
     let mut failed_tests: Vec<(String, Value, String, usize)> = Vec::new();
     for (pi, patch) in patches.iter().enumerate() {
         let ops = &patch.patch.0;
-        for range in steps(ops) {
-            let (step_ops, relocations) = relocate(doc, &ops[range.clone()]);
+        for step in steps(ops) {
+            let written_ops: Vec<PatchOperation> = step.iter().map(|&i| ops[i].clone()).collect();
+            let (step_ops, relocations) = relocate(doc, &written_ops);
             let mut work = doc.clone();
             let mut applied = Vec::new();
             let mut notes = Vec::new();
@@ -220,19 +245,14 @@ pub fn trace_patches(doc: &mut Value, patches: &[Patch]) -> Trace {
                 Ok(()) => {
                     *doc = work;
                     for (from, to) in relocations {
-                        trace.notes.push(PatchNote::relocated(
-                            &patch.file,
-                            range.clone(),
-                            from,
-                            to,
-                        ));
+                        trace
+                            .notes
+                            .push(PatchNote::relocated(&patch.file, step.clone(), from, to));
                     }
                     for (k, note) in notes {
-                        trace.notes.push(PatchNote::already_required(
-                            &patch.file,
-                            range.start + k,
-                            note,
-                        ));
+                        trace
+                            .notes
+                            .push(PatchNote::already_required(&patch.file, step[k], note));
                     }
                     trace
                         .applied
@@ -241,7 +261,7 @@ pub fn trace_patches(doc: &mut Value, patches: &[Patch]) -> Trace {
                                 .into_iter()
                                 .map(|(k, op, old_was_object)| AppliedOp {
                                     patch: pi,
-                                    index: range.start + k,
+                                    index: step[k],
                                     op,
                                     old_was_object,
                                 }),
@@ -262,7 +282,7 @@ pub fn trace_patches(doc: &mut Value, patches: &[Patch]) -> Trace {
                     let written = step_ops
                         .iter()
                         .filter(|op| !matches!(op, PatchOperation::Test(_)))
-                        .map(|op| (op_path(op).to_string(), patch.file.clone(), range.start + k));
+                        .map(|op| (op_path(op).to_string(), patch.file.clone(), step[k]));
                     let repeated = match failing {
                         PatchOperation::Test(t) => failed_tests
                             .iter()
@@ -273,11 +293,12 @@ pub fn trace_patches(doc: &mut Value, patches: &[Patch]) -> Trace {
                     if let Some((file, op)) = repeated.or_else(|| origin(&poisoned)) {
                         trace.problems.push(PatchProblem {
                             file: patch.file.clone(),
-                            op: range.start + k,
+                            op: step[k],
                             op_name: op_name(failing),
-                            step: range.clone(),
+                            step: step.clone(),
                             problem,
                             cause: Cause::KnockOn { file, op },
+                            fixed_upstream: None,
                         });
                         poisoned.extend(written);
                     } else if let Some(missing) = origin(&gone)
@@ -288,7 +309,7 @@ pub fn trace_patches(doc: &mut Value, patches: &[Patch]) -> Trace {
                     {
                         trace
                             .notes
-                            .push(PatchNote::obsolete(&patch.file, range.clone(), missing));
+                            .push(PatchNote::obsolete(&patch.file, step.clone(), missing));
                         gone.extend(written);
                     } else {
                         if let PatchOperation::Test(t) = failing {
@@ -296,16 +317,17 @@ pub fn trace_patches(doc: &mut Value, patches: &[Patch]) -> Trace {
                                 t.path.as_str().to_string(),
                                 t.value.clone(),
                                 patch.file.clone(),
-                                range.start + k,
+                                step[k],
                             ));
                         }
                         trace.problems.push(PatchProblem {
                             file: patch.file.clone(),
-                            op: range.start + k,
+                            op: step[k],
                             op_name: op_name(failing),
-                            step: range.clone(),
+                            step: step.clone(),
                             problem,
                             cause: Cause::Primary,
+                            fixed_upstream: fixed_upstream(ops, failing, &work),
                         });
                         poisoned.extend(written);
                     }
@@ -314,6 +336,25 @@ pub fn trace_patches(doc: &mut Value, patches: &[Patch]) -> Trace {
         }
     }
     trace
+}
+
+/// For a failed `test`: the step of `ops` that sets, at the tested pointer,
+/// exactly the value upstream has there now.
+fn fixed_upstream(
+    ops: &[PatchOperation],
+    failing: &PatchOperation,
+    work: &Value,
+) -> Option<Vec<usize>> {
+    let PatchOperation::Test(t) = failing else {
+        return None;
+    };
+    let actual = work.pointer(t.path.as_str())?;
+    let index = ops.iter().position(|op| match op {
+        PatchOperation::Replace(r) => r.path == t.path && r.value == *actual,
+        PatchOperation::Add(a) => a.path == t.path && a.value == *actual,
+        _ => false,
+    })?;
+    steps(ops).into_iter().find(|step| step.contains(&index))
 }
 
 /// Re-targets a step whose `test` on an array element holds at exactly one
@@ -608,7 +649,20 @@ mod tests {
             {"op": "add", "path": "/c", "value": 1},
             {"op": "test", "path": "/c", "value": 1},
         ]));
-        assert_eq!(steps(&list), vec![0..1, 1..2, 2..6, 6..7]);
+        assert_eq!(
+            steps(&list),
+            vec![vec![0], vec![1], vec![2, 3, 4, 5], vec![6]]
+        );
+        // A test guards what touches the object holding the tested value;
+        // anything else after it stands alone.
+        let list = ops(json!([
+            {"op": "test", "path": "/x/a/type", "value": "integer"},
+            {"op": "replace", "path": "/x/a/type", "value": "string"},
+            {"op": "add", "path": "/x/a/example", "value": "1"},
+            {"op": "add", "path": "/y/z", "value": 1},
+            {"op": "remove", "path": "/x"},
+        ]));
+        assert_eq!(steps(&list), vec![vec![0, 1, 2, 4], vec![3]]);
     }
 
     #[test]
@@ -634,7 +688,7 @@ mod tests {
         };
         assert_eq!(
             (problem.op, problem.step.clone(), &problem.cause),
-            (0, 0..3, &Cause::Primary)
+            (0, vec![0, 1, 2], &Cause::Primary)
         );
         let text = problem.to_string();
         assert!(
@@ -775,13 +829,13 @@ mod tests {
             ]),
         );
         let trace = trace_patches(&mut doc, &[p]);
-        let obsolete: Vec<Range<usize>> = trace
+        let obsolete: Vec<Vec<usize>> = trace
             .notes
             .iter()
             .filter(|n| matches!(n.kind, NoteKind::Obsolete { .. }))
             .map(|n| n.ops.clone())
             .collect();
-        assert_eq!(obsolete, vec![0..2, 2..4, 4..6]);
+        assert_eq!(obsolete, vec![vec![0, 1], vec![2, 3], vec![4, 5]]);
         // A changed value is still a failure.
         assert_eq!(trace.problems.len(), 1);
         assert_eq!(trace.problems[0].op, 6);
