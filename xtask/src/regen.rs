@@ -26,7 +26,10 @@ pub fn run(root: &Path) -> Result {
         "regenerated from spec/ + patches/:\n  {} ({} lines)\n  {} ({} operations)",
         client.strip_prefix(root).unwrap_or(&client).display(),
         code.client.lines().count(),
-        operations.strip_prefix(root).unwrap_or(&operations).display(),
+        operations
+            .strip_prefix(root)
+            .unwrap_or(&operations)
+            .display(),
         code.operations.matches("OperationSpec {").count()
     );
     Ok(())
