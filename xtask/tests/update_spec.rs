@@ -282,7 +282,7 @@ fn a_value_changed_under_a_patch_fails_with_both_values_and_leaves_the_tree_unto
         "{text}"
     );
     assert!(text.contains(
-        "patches/0008-authorize-parameters.json op 26 (test), primary\n  test at:     /paths/~1oauth2~11~1authorize/get/parameters/4/name\n  expected:    \"Code_challenge\"\n  upstream:    \"code_challenge\"\n  not applied: ops 26-28\n"
+        "patches/0008-authorize-parameters.json op 26 (test), primary\n  test at:     /paths/~1oauth2~11~1authorize/get/parameters/4/name\n  expected:    \"Code_challenge\"\n  upstream:    \"code_challenge\"\n  not applied: ops 26-28\n  hint: upstream now has the value that ops 41-42 of this file set: upstream fixed that defect; delete ops 41-42, and change this test (and any other of /paths/~1oauth2~11~1authorize/get/parameters/4/name) to the new value\n"
     ), "{text}");
     assert!(text.contains(
         "patches/0008-authorize-parameters.json op 29 (test), knock-on of patches/0008-authorize-parameters.json op 26\n  test at /paths/~1oauth2~11~1authorize/get/parameters/4/name; not applied: ops 29-31"
@@ -321,10 +321,10 @@ fn two_independent_broken_patches_are_both_primary() {
         "{text}"
     );
     assert!(text.contains(
-        "patches/0003-string-typed-identifiers.json op 8 (test), primary\n  test at:     /components/schemas/DemoAuthVerify/properties/otp/type\n  expected:    \"integer\"\n  upstream:    \"string\"\n"
+        "patches/0003-string-typed-identifiers.json op 8 (test), primary\n  test at:     /components/schemas/DemoAuthVerify/properties/otp/type\n  expected:    \"integer\"\n  upstream:    \"string\"\n  not applied: ops 8-9\n  hint: upstream now has the value this step sets: upstream fixed the defect, delete ops 8-9"
     ), "{text}");
     assert!(text.contains(
-        "patches/0019-servers.json op 2 (test), primary\n  test at:     /servers/0/url\n  expected:    \"https://betaapi.digitallocker.gov.in/public\"\n  upstream:    \"https://sandbox.digitallocker.gov.in/public\"\n"
+        "patches/0019-servers.json op 2 (test), primary\n  test at:     /servers/0/url\n  expected:    \"https://betaapi.digitallocker.gov.in/public\"\n  upstream:    \"https://sandbox.digitallocker.gov.in/public\"\n  not applied: ops 2-3\n  hint: if upstream fixed this defect, delete ops 2-3; otherwise adapt the test value (and the change it guards) to the new upstream value"
     ), "{text}");
 }
 
@@ -542,7 +542,7 @@ fn a_failing_patch_test_stops_the_update_and_leaves_the_tree_untouched() {
     let (output, text) = update(root.path(), &input);
     assert!(!output.status.success(), "{text}");
     assert!(text.contains(
-        "patches/0001-operation-ids.json op 2 (test), primary\n  test at:     /paths/~1account~12~1verify/post/operationId\n  expected:    \"Verify Account id\"\n  upstream:    \"verify_account\"\n  not applied: ops 2-3\n  hint: if upstream fixed this defect, delete ops 2-3"
+        "patches/0001-operation-ids.json op 2 (test), primary\n  test at:     /paths/~1account~12~1verify/post/operationId\n  expected:    \"Verify Account id\"\n  upstream:    \"verify_account\"\n  not applied: ops 2-3\n  hint: upstream now has the value this step sets: upstream fixed the defect, delete ops 2-3"
     ), "{text}");
     assert!(text.contains("stopped before regenerating"), "{text}");
     assert!(!text.contains("API diff"), "{text}");
