@@ -32,7 +32,7 @@ pub enum Problem {
         /// The tested pointer.
         pointer: String,
         /// The first difference inside the tested value.
-        difference: Difference,
+        difference: Box<Difference>,
         /// When the pointer does not resolve: what upstream has instead.
         missing: Option<String>,
     },

@@ -478,7 +478,7 @@ fn run_step(
                         k,
                         Problem::TestFailed {
                             pointer: path.to_string(),
-                            difference: Difference::between(&t.value, actual),
+                            difference: Box::new(Difference::between(&t.value, actual)),
                             missing: actual.is_none().then(|| describe_missing(work, path)),
                         },
                     ));
@@ -538,15 +538,13 @@ fn run_step(
                 if !hoist
                     && !tested(path)
                     && let Some((parent, key)) = split_last(path)
+                    && let Some(Value::Object(map)) = work.pointer(parent)
+                    && map.contains_key(&key)
                 {
-                    if let Some(Value::Object(map)) = work.pointer(parent)
-                        && map.contains_key(&key)
-                    {
-                        return Err(cannot(format!(
-                            "upstream now has a value here ({}); the patch would overwrite it",
-                            crate::patch_report::short(&map[&key])
-                        )));
-                    }
+                    return Err(cannot(format!(
+                        "upstream now has a value here ({}); the patch would overwrite it",
+                        crate::patch_report::short(&map[&key])
+                    )));
                 }
             }
         }
