@@ -157,14 +157,11 @@ mod tests {
         let lint = |ops: Value| lint_patches(&doc, &[patch(ops)]);
         assert!(
             lint(json!([
-                {"op": "test", "path": "/a/type", "value": "integer"},
-                {"op": "replace", "path": "/a/type", "value": "string"},
-                {"op": "remove", "path": "/a/obj"},
                 {"op": "test", "path": "/parameters/0/name", "value": "p"},
                 {"op": "replace", "path": "/parameters/0/required", "value": true}
             ]))
             .iter()
-            .any(|m| m.contains("op 4") && m.contains("guards the value it replaces"))
+            .any(|m| m.contains("op 1") && m.contains("guards the value it replaces"))
         );
         assert_eq!(
             lint(json!([

@@ -290,47 +290,47 @@ pub fn trace_patches(doc: &mut Value, patches: &[Patch]) -> Trace {
                             .map(|(_, _, file, op)| (file.clone(), *op)),
                         _ => None,
                     };
-                    if let Some((file, op)) = repeated.or_else(|| origin(&poisoned)) {
-                        trace.problems.push(PatchProblem {
-                            file: patch.file.clone(),
-                            op: step[k],
-                            op_name: op_name(failing),
-                            step: step.clone(),
-                            problem,
-                            cause: Cause::KnockOn { file, op },
-                            fixed_upstream: None,
-                        });
-                        poisoned.extend(written);
-                    } else if let Some(missing) = origin(&gone)
-                        .map(|(file, op)| {
-                            format!("follows from the obsolete step at patches/{file} op {op}")
-                        })
-                        .or_else(|| obsolete(&work, &step_ops, k))
-                    {
+                    let knock_on = repeated.or_else(|| origin(&poisoned));
+                    let obsolete_why = if knock_on.is_some() {
+                        None
+                    } else {
+                        origin(&gone)
+                            .map(|(file, op)| {
+                                format!("follows from the obsolete step at patches/{file} op {op}")
+                            })
+                            .or_else(|| obsolete(&work, &step_ops, k))
+                    };
+                    if let Some(why) = obsolete_why {
                         trace
                             .notes
-                            .push(PatchNote::obsolete(&patch.file, step.clone(), missing));
+                            .push(PatchNote::obsolete(&patch.file, step.clone(), why));
                         gone.extend(written);
-                    } else {
-                        if let PatchOperation::Test(t) = failing {
-                            failed_tests.push((
-                                t.path.as_str().to_string(),
-                                t.value.clone(),
-                                patch.file.clone(),
-                                step[k],
-                            ));
-                        }
-                        trace.problems.push(PatchProblem {
-                            file: patch.file.clone(),
-                            op: step[k],
-                            op_name: op_name(failing),
-                            step: step.clone(),
-                            problem,
-                            cause: Cause::Primary,
-                            fixed_upstream: fixed_upstream(ops, failing, &work),
-                        });
-                        poisoned.extend(written);
+                        continue;
                     }
+                    let (cause, fixed) = match knock_on {
+                        Some((file, op)) => (Cause::KnockOn { file, op }, None),
+                        None => {
+                            if let PatchOperation::Test(t) = failing {
+                                failed_tests.push((
+                                    t.path.as_str().to_string(),
+                                    t.value.clone(),
+                                    patch.file.clone(),
+                                    step[k],
+                                ));
+                            }
+                            (Cause::Primary, fixed_upstream(ops, failing, &work))
+                        }
+                    };
+                    trace.problems.push(PatchProblem {
+                        file: patch.file.clone(),
+                        op: step[k],
+                        op_name: op_name(failing),
+                        step: step.clone(),
+                        problem,
+                        cause,
+                        fixed_upstream: fixed,
+                    });
+                    poisoned.extend(written);
                 }
             }
         }

@@ -135,6 +135,20 @@ fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
+/// Runs `update-spec` on a next upstream that breaks patches: it must fail,
+/// print no API diff and leave every file as it was. Returns its output.
+fn failing_update(fixtures: &[&str]) -> String {
+    let root = temp_repo();
+    let input = write_upstream(root.path(), fixtures);
+    let before = tree(root.path());
+    let (output, text) = update(root.path(), &input);
+    assert!(!output.status.success(), "{text}");
+    assert!(text.contains("stopped before regenerating"), "{text}");
+    assert!(!text.contains("API diff"), "{text}");
+    assert_eq!(tree(root.path()), before, "the working tree changed");
+    text
+}
+
 /// The classified diff: the lines after the `API diff` heading, up to the summary line.
 fn classified(text: &str) -> String {
     let is_summary =
@@ -271,12 +285,7 @@ Types:
 
 #[test]
 fn a_value_changed_under_a_patch_fails_with_both_values_and_leaves_the_tree_untouched() {
-    let root = temp_repo();
-    let input = write_upstream(root.path(), &["f-value-changed-under-patch.json"]);
-    let before = tree(root.path());
-
-    let (output, text) = update(root.path(), &input);
-    assert!(!output.status.success(), "{text}");
+    let text = failing_update(&["f-value-changed-under-patch.json"]);
     assert!(
         text.contains("7 patch problem(s): 1 primary, 6 knock-on"),
         "{text}"
@@ -287,20 +296,11 @@ fn a_value_changed_under_a_patch_fails_with_both_values_and_leaves_the_tree_unto
     assert!(text.contains(
         "patches/0008-authorize-parameters.json op 29 (test), knock-on of patches/0008-authorize-parameters.json op 26\n  test at /paths/~1oauth2~11~1authorize/get/parameters/4/name; not applied: ops 29-31"
     ), "{text}");
-    assert!(text.contains("stopped before regenerating"), "{text}");
-    assert!(!text.contains("API diff"), "{text}");
-    assert_eq!(tree(root.path()), before, "the working tree changed");
 }
 
 #[test]
 fn a_long_value_changed_under_a_patch_shows_a_window_around_the_difference() {
-    let root = temp_repo();
-    let input = write_upstream(
-        root.path(),
-        &["g-long-description-changed-under-patch.json"],
-    );
-    let (output, text) = update(root.path(), &input);
-    assert!(!output.status.success(), "{text}");
+    let text = failing_update(&["g-long-description-changed-under-patch.json"]);
     assert!(text.contains(
         "patches/0013-request-hash-order.json op 18 (test), primary\n  test at:     /components/schemas/Issuer/properties/hmac/description\n  expected:    …\"tid and ts parameters above concatenated in this sequence (client secret, client\"…\n  upstream:    …\"tid and ts parameters above concatenated, in this exact sequence (client secret,\"…\n               (strings of 373 and 380 characters, first different at character 99)\n"
     ), "{text}");
@@ -312,10 +312,7 @@ fn a_long_value_changed_under_a_patch_shows_a_window_around_the_difference() {
 
 #[test]
 fn two_independent_broken_patches_are_both_primary() {
-    let root = temp_repo();
-    let input = write_upstream(root.path(), &["h-two-independent-broken-patches.json"]);
-    let (output, text) = update(root.path(), &input);
-    assert!(!output.status.success(), "{text}");
+    let text = failing_update(&["h-two-independent-broken-patches.json"]);
     assert!(
         text.contains("2 patch problem(s): 2 primary, 0 knock-on"),
         "{text}"
@@ -330,10 +327,7 @@ fn two_independent_broken_patches_are_both_primary() {
 
 #[test]
 fn a_failure_that_follows_from_an_earlier_one_is_labelled_knock_on() {
-    let root = temp_repo();
-    let input = write_upstream(root.path(), &["i-upstream-titles-user-details.json"]);
-    let (output, text) = update(root.path(), &input);
-    assert!(!output.status.success(), "{text}");
+    let text = failing_update(&["i-upstream-titles-user-details.json"]);
     assert!(text.contains(
         "patches/0002-sample-title-collisions.json op 0 (test), primary\n  test at:     /paths/~1oauth2~11~1user/get/responses/200/content/application~1json/schema/title\n  expected:    \"Sample\"\n  upstream:    \"UserDetails\"\n"
     ), "{text}");
@@ -535,18 +529,10 @@ Types:
 
 #[test]
 fn a_failing_patch_test_stops_the_update_and_leaves_the_tree_untouched() {
-    let root = temp_repo();
-    let input = write_upstream(root.path(), &["c-upstream-fixes-operation-id.json"]);
-    let before = tree(root.path());
-
-    let (output, text) = update(root.path(), &input);
-    assert!(!output.status.success(), "{text}");
+    let text = failing_update(&["c-upstream-fixes-operation-id.json"]);
     assert!(text.contains(
         "patches/0001-operation-ids.json op 2 (test), primary\n  test at:     /paths/~1account~12~1verify/post/operationId\n  expected:    \"Verify Account id\"\n  upstream:    \"verify_account\"\n  not applied: ops 2-3\n  hint: upstream now has the value this step sets: upstream fixed the defect, delete ops 2-3"
     ), "{text}");
-    assert!(text.contains("stopped before regenerating"), "{text}");
-    assert!(!text.contains("API diff"), "{text}");
-    assert_eq!(tree(root.path()), before, "the working tree changed");
 }
 
 #[test]
