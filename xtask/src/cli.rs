@@ -40,7 +40,7 @@ impl Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print the patched spec (spec/ + patches/) as 2-space JSON.
+    /// Print the patched spec (spec/ + patches/) as 2-space JSON, object keys sorted.
     PatchedSpec {
         /// Write it to FILE instead of stdout.
         #[arg(long, value_name = "FILE")]
@@ -48,7 +48,8 @@ pub enum Command {
     },
     /// Regenerate the client into target/generated/ (client.rs, operations.rs) for review.
     Regen,
-    /// Check patches, type names, openapiv3, generation, provenance, pending snapshots and lint.
+    /// Check the patches and the patch rules, references, method and type names, openapiv3,
+    /// generation, provenance, pending snapshots and lint.
     ///
     /// The linters (Redocly CLI, Spectral) come from `.ci/lint/node_modules` (`npm ci --prefix
     /// .ci/lint`) or `npx --no-install`; without them the lint is reported as skipped.
