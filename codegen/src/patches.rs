@@ -238,12 +238,10 @@ pub fn trace_patches(doc: &mut Value, patches: &[Patch]) -> Trace {
         for step in steps(ops) {
             let written_ops: Vec<PatchOperation> = step.iter().map(|&i| ops[i].clone()).collect();
             let (step_ops, relocations) = relocate(doc, &written_ops);
-            let mut work = doc.clone();
             let mut applied = Vec::new();
             let mut notes = Vec::new();
-            match run_step(&mut work, &step_ops, &mut applied, &mut notes) {
+            match run_step(doc, &step_ops, &mut applied, &mut notes) {
                 Ok(()) => {
-                    *doc = work;
                     for (from, to) in relocations {
                         trace
                             .notes
@@ -298,7 +296,7 @@ pub fn trace_patches(doc: &mut Value, patches: &[Patch]) -> Trace {
                             .map(|(file, op)| {
                                 format!("follows from the obsolete step at patches/{file} op {op}")
                             })
-                            .or_else(|| obsolete(&work, &step_ops, k))
+                            .or_else(|| obsolete(doc, &step_ops, k))
                     };
                     if let Some(why) = obsolete_why {
                         trace
@@ -318,7 +316,7 @@ pub fn trace_patches(doc: &mut Value, patches: &[Patch]) -> Trace {
                                     step[k],
                                 ));
                             }
-                            (Cause::Primary, fixed_upstream(ops, failing, &work))
+                            (Cause::Primary, fixed_upstream(ops, failing, doc))
                         }
                     };
                     trace.problems.push(PatchProblem {
@@ -444,10 +442,13 @@ fn retarget(op: &mut PatchOperation, from: &str, to: &str) {
 
 type Applied = Vec<(usize, PatchOperation, bool)>;
 
-/// Applies one step's operations to `work`; on failure returns the index of
-/// the failing operation (within the step) and what went wrong.
+/// Applies one step's operations to `doc`, all or none. The checks run on
+/// `doc` as it is before the step (an operation whose target an earlier one
+/// of the step touches is left to the apply); on failure returns the index of
+/// the failing operation (within the step) and what went wrong, and `doc` is
+/// unchanged.
 fn run_step(
-    work: &mut Value,
+    doc: &mut Value,
     ops: &[PatchOperation],
     applied: &mut Applied,
     notes: &mut Vec<(usize, String)>,
@@ -458,6 +459,20 @@ fn run_step(
         ops.iter()
             .any(|o| matches!(o, PatchOperation::Test(t) if is_under(t.path.as_str(), p)))
     };
+    // Whether an earlier operation of the step touches `p` (for an array
+    // element: the array, whose indices shift).
+    let touched_before = |k: usize, p: &str| {
+        let scope = match split_last(p) {
+            Some((parent, last)) if last == "-" || last.parse::<usize>().is_ok() => parent,
+            _ => p,
+        };
+        ops[..k]
+            .iter()
+            .filter(|o| !matches!(o, PatchOperation::Test(_)))
+            .flat_map(|o| std::iter::once(op_path(o)).chain(op_from(o)))
+            .any(|q| overlaps(q, scope))
+    };
+    let mut keep: Vec<(usize, bool)> = Vec::new();
     for (k, op) in ops.iter().enumerate() {
         let path = op_path(op);
         let cannot = |reason: String| {
@@ -469,45 +484,43 @@ fn run_step(
                 },
             )
         };
+        if touched_before(k, path) || op_from(op).is_some_and(|f| touched_before(k, f)) {
+            keep.push((k, false));
+            continue;
+        }
         let mut old_was_object = false;
         match op {
             PatchOperation::Test(t) => {
-                let actual = work.pointer(path);
+                let actual = doc.pointer(path);
                 if actual != Some(&t.value) {
                     return Err((
                         k,
                         Problem::TestFailed {
                             pointer: path.to_string(),
                             difference: Box::new(Difference::between(&t.value, actual)),
-                            missing: actual.is_none().then(|| describe_missing(work, path)),
+                            missing: actual.is_none().then(|| describe_missing(doc, path)),
                         },
                     ));
                 }
-                applied.push((k, op.clone(), false));
-                continue;
             }
             PatchOperation::Add(a) => {
                 let Some((parent, key)) = split_last(path) else {
                     return Err(cannot("cannot add at the document root".into()));
                 };
-                match work.pointer(parent) {
-                    None => return Err(cannot(describe_missing(work, parent))),
+                match doc.pointer(parent) {
+                    None => return Err(cannot(describe_missing(doc, parent))),
                     Some(Value::Object(map)) => {
                         if let Some(existing) = map.get(&key) {
                             if *existing == a.value {
                                 continue;
                             }
-                            if tested(path) {
-                                old_was_object = existing.is_object();
-                                json_patch::patch(work, std::slice::from_ref(op))
-                                    .map_err(|e| cannot(e.kind.to_string()))?;
-                                applied.push((k, op.clone(), old_was_object));
-                                continue;
+                            if !tested(path) {
+                                return Err(cannot(format!(
+                                    "upstream now has a value here ({}); the patch would overwrite it: drop this `add` if upstream's value is right, or make it a `test` + `replace`",
+                                    crate::patch_report::short(existing)
+                                )));
                             }
-                            return Err(cannot(format!(
-                                "upstream now has a value here ({}); the patch would overwrite it: drop this `add` if upstream's value is right, or make it a `test` + `replace`",
-                                crate::patch_report::short(existing)
-                            )));
+                            old_was_object = existing.is_object();
                         }
                     }
                     Some(Value::Array(items)) => {
@@ -522,23 +535,23 @@ fn run_step(
                     Some(_) => {}
                 }
             }
-            PatchOperation::Remove(_) | PatchOperation::Replace(_) => match work.pointer(path) {
-                None => return Err(cannot(describe_missing(work, path))),
+            PatchOperation::Remove(_) | PatchOperation::Replace(_) => match doc.pointer(path) {
+                None => return Err(cannot(describe_missing(doc, path))),
                 Some(v) => old_was_object = v.is_object(),
             },
             PatchOperation::Move(_) | PatchOperation::Copy(_) => {
                 let from = op_from(op).unwrap_or_default();
-                if work.pointer(from).is_none() {
+                if doc.pointer(from).is_none() {
                     return Err(cannot(format!(
                         "from {from}: {}",
-                        describe_missing(work, from)
+                        describe_missing(doc, from)
                     )));
                 }
                 let hoist = matches!(op, PatchOperation::Move(_)) && is_under(from, path);
                 if !hoist
                     && !tested(path)
                     && let Some((parent, key)) = split_last(path)
-                    && let Some(Value::Object(map)) = work.pointer(parent)
+                    && let Some(Value::Object(map)) = doc.pointer(parent)
                     && map.contains_key(&key)
                 {
                     return Err(cannot(format!(
@@ -548,10 +561,21 @@ fn run_step(
                 }
             }
         }
-        json_patch::patch(work, std::slice::from_ref(op))
-            .map_err(|e| cannot(e.kind.to_string()))?;
-        applied.push((k, op.clone(), old_was_object));
+        keep.push((k, old_was_object));
     }
+    let step: Vec<PatchOperation> = keep.iter().map(|&(k, _)| ops[k].clone()).collect();
+    // json_patch applies a patch atomically: on error `doc` is left as it was.
+    json_patch::patch(doc, &step).map_err(|e| {
+        let k = keep[e.operation].0;
+        (
+            k,
+            Problem::CannotApply {
+                pointer: op_path(&ops[k]).to_string(),
+                reason: e.kind.to_string(),
+            },
+        )
+    })?;
+    applied.extend(keep.into_iter().map(|(k, old)| (k, ops[k].clone(), old)));
     Ok(())
 }
 
@@ -890,5 +914,21 @@ mod tests {
         );
         apply_patches(&mut doc, &[p]).unwrap();
         assert_eq!(doc, json!({"security": []}));
+    }
+
+    #[test]
+    fn an_array_edited_earlier_in_the_step_is_checked_as_it_is_then() {
+        // Reordering a `required` list: "name" is removed and added back.
+        let mut doc = json!({"required": ["name", "orgid"]});
+        let p = patch(
+            "0001-r.json",
+            json!([
+                {"op": "test", "path": "/required/0", "value": "name"},
+                {"op": "remove", "path": "/required/0"},
+                {"op": "add", "path": "/required/1", "value": "name"}
+            ]),
+        );
+        apply_patches(&mut doc, &[p]).unwrap();
+        assert_eq!(doc, json!({"required": ["orgid", "name"]}));
     }
 }
