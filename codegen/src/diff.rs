@@ -185,13 +185,11 @@ fn diff_operations(old: &Value, new: &Value, out: &mut Changes) {
             .collect()
     };
     let (old_ops, new_ops) = (index(old), index(new));
-    let id = |op: &Value| {
-        op.get("operationId")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
+    let name =
+        |path: &str, method: &str, op: &Value| crate::method_name(op, &method.to_lowercase(), path);
+    let subject = |path: &str, method: &str, op: &Value| {
+        format!("{method} {path} ({})", name(path, method, op))
     };
-    let subject = |path: &str, method: &str, op: &Value| format!("{method} {path} ({})", id(op));
     let mut keys: Vec<&(&str, String)> = old_ops.keys().chain(new_ops.keys()).collect();
     keys.sort();
     keys.dedup();
@@ -204,23 +202,32 @@ fn diff_operations(old: &Value, new: &Value, out: &mut Changes) {
                 &subject(path, method, op),
                 "operation removed".into(),
             ),
-            (None, Some((_, op))) => out.push(
-                Impact::Additive,
-                Scope::Operation,
-                &subject(path, method, op),
-                "operation added".into(),
-            ),
+            (None, Some((_, op))) => {
+                let detail = match op.get("operationId").and_then(Value::as_str) {
+                    Some(id) if crate::is_rust_method_name(id) => "operation added".to_string(),
+                    Some(id) => format!(
+                        "operation added (method name derived from the upstream operationId {id:?})"
+                    ),
+                    None => "operation added (no operationId: method name derived from the method and path)"
+                        .to_string(),
+                };
+                out.push(
+                    Impact::Additive,
+                    Scope::Operation,
+                    &subject(path, method, op),
+                    detail,
+                )
+            }
             (Some((old_item, old_op)), Some((new_item, new_op))) => {
                 let subj = subject(path, method, new_op);
                 let mut push =
                     |impact, detail: String| out.push(impact, Scope::Operation, &subj, detail);
-                if id(old_op) != id(new_op) {
+                let (before, after) = (name(path, method, old_op), name(path, method, new_op));
+                if before != after {
                     push(
                         Impact::Breaking,
                         format!(
-                            "operationId changed: {} -> {} (the Rust method is renamed)",
-                            id(old_op),
-                            id(new_op)
+                            "operationId changed: {before} -> {after} (the Rust method is renamed)"
                         ),
                     );
                 }

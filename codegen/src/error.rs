@@ -25,25 +25,21 @@ pub enum PipelineError {
         /// What is wrong.
         reason: String,
     },
-    /// A patch's `test` operation found a different value upstream.
-    TestFailed {
-        /// The patch file.
-        file: String,
-        /// The JSON pointer that was tested.
-        pointer: String,
-        /// The value the patch expects.
-        expected: Box<serde_json::Value>,
-        /// The value upstream has now (`None` when the pointer no longer resolves).
-        actual: Option<Box<serde_json::Value>>,
+    /// Some patch steps could not apply (each one primary or a knock-on).
+    Patches(Vec<crate::PatchProblem>),
+    /// A `$ref` points nowhere.
+    DanglingReference {
+        /// Where the `$ref` is.
+        at: String,
+        /// The reference.
+        reference: String,
     },
-    /// A patch operation other than `test` failed to apply.
-    ApplyFailed {
-        /// The patch file.
-        file: String,
-        /// The JSON pointer of the failing operation.
-        pointer: String,
-        /// What went wrong.
-        reason: String,
+    /// A security requirement names a scheme `components/securitySchemes` does not declare.
+    UnknownSecurityScheme {
+        /// Where the requirement is.
+        at: String,
+        /// The scheme name.
+        name: String,
     },
     /// The patched spec is not valid OpenAPI 3.0.
     OpenApi(String),
@@ -56,6 +52,15 @@ pub enum PipelineError {
         /// Where the second schema lives.
         second: String,
     },
+    /// Two operations would get the same `Client` method name.
+    MethodNameCollision {
+        /// The method name.
+        name: String,
+        /// The first operation, e.g. `GET /a`.
+        first: String,
+        /// The second operation.
+        second: String,
+    },
     /// progenitor rejected an operation.
     Generation {
         /// The operation at fault, when it could be isolated.
@@ -65,47 +70,20 @@ pub enum PipelineError {
     },
 }
 
-fn short(v: &serde_json::Value) -> String {
-    let s = v.to_string();
-    if s.len() > 400 {
-        let mut end = 400;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        format!("{}… ({} bytes)", &s[..end], s.len())
-    } else {
-        s
-    }
-}
-
 impl fmt::Display for PipelineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Self::Json { path, source } => write!(f, "{}: invalid JSON: {source}", path.display()),
             Self::BadPatchFile { file, reason } => write!(f, "patches/{file}: {reason}"),
-            Self::TestFailed {
-                file,
-                pointer,
-                expected,
-                actual,
-            } => {
-                write!(
-                    f,
-                    "patches/{file}: test failed at {pointer}\n  expected: {}\n  upstream: {}\n  hint: if upstream fixed this defect, drop the patch (or its ops); otherwise adapt the patch to the new upstream value",
-                    short(expected),
-                    actual
-                        .as_deref()
-                        .map_or_else(|| "<absent>".to_string(), short),
-                )
-            }
-            Self::ApplyFailed {
-                file,
-                pointer,
-                reason,
-            } => write!(
+            Self::Patches(problems) => crate::patch_report::render_problems(problems, f),
+            Self::DanglingReference { at, reference } => write!(
                 f,
-                "patches/{file}: cannot apply operation at {pointer}: {reason}"
+                "{at}: `$ref` {reference} points to nothing in the patched spec"
+            ),
+            Self::UnknownSecurityScheme { at, name } => write!(
+                f,
+                "{at}: security requirement names `{name}`, which components/securitySchemes does not declare"
             ),
             Self::OpenApi(reason) => write!(f, "patched spec is not valid OpenAPI 3.0: {reason}"),
             Self::TypeNameCollision {
@@ -115,6 +93,14 @@ impl fmt::Display for PipelineError {
             } => write!(
                 f,
                 "type name collision: `{name}` would be generated from two different schemas ({first} and {second}); give one a distinct title or name"
+            ),
+            Self::MethodNameCollision {
+                name,
+                first,
+                second,
+            } => write!(
+                f,
+                "method name collision: {first} and {second} would both become `Client::{name}()`; give one an operationId in patches/ (see patches/0001-operation-ids.json)"
             ),
             Self::Generation { operation, reason } => match operation {
                 Some(op) => write!(f, "generation failed in operation `{op}`: {reason}"),

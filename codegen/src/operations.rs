@@ -46,7 +46,9 @@ pub enum ResponseKind {
 /// One operation of the patched spec, as the client's runtime tables need it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Operation {
-    /// The operationId, which is also the Rust method name.
+    /// The `Client` method name ([`crate::method_name`]): the operationId, or
+    /// the name derived from an upstream-style one. progenitor's hooks see it
+    /// as `OperationInfo::operation_id`.
     pub id: String,
     /// Upper-case HTTP method.
     pub method: String,
@@ -75,11 +77,11 @@ pub fn operations(spec: &Value) -> Vec<Operation> {
             continue;
         };
         for (method, op) in item {
-            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+            if !crate::names::HTTP_METHODS.contains(&method.as_str()) {
                 continue;
-            };
+            }
             out.push(Operation {
-                id: id.to_string(),
+                id: crate::method_name(op, method, path),
                 method: method.to_uppercase(),
                 path: path.clone(),
                 auth: auth_of(op),

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::ToUpperCamelCase;
 use serde_json::Value;
 
 use crate::generate::SECRET_BEARING_TYPES;
@@ -579,9 +579,6 @@ fn error_responses(spec: &Value, op: &Value) -> BTreeMap<String, Vec<String>> {
 
 /// Every `(path, method, path item, operation)` of a spec.
 pub(crate) fn spec_operations(spec: &Value) -> Vec<(&str, &str, &Value, &Value)> {
-    const METHODS: [&str; 8] = [
-        "get", "put", "post", "delete", "options", "head", "patch", "trace",
-    ];
     let mut out = Vec::new();
     for (path, item) in spec
         .get("paths")
@@ -590,7 +587,7 @@ pub(crate) fn spec_operations(spec: &Value) -> Vec<(&str, &str, &Value, &Value)>
         .flatten()
     {
         for (method, op) in item.as_object().into_iter().flatten() {
-            if METHODS.contains(&method.as_str()) {
+            if crate::names::HTTP_METHODS.contains(&method.as_str()) {
                 out.push((path.as_str(), method.as_str(), item, op));
             }
         }
@@ -687,7 +684,11 @@ pub fn render_surface(spec: &Value, overlay: &[OverlayMethod]) -> String {
     let _ = writeln!(s, "\n## Operations ({})", ops.len());
     for (path, method, item, op) in &ops {
         let method_uc = method.to_uppercase();
-        let id = op.get("operationId").and_then(Value::as_str).unwrap_or("");
+        let id = op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .unwrap_or("(none)");
+        let rust = crate::method_name(op, method, path);
         let _ = writeln!(s, "\n{method_uc} {path}");
         let _ = writeln!(s, "  operationId: {id}");
         let serving: Vec<&OverlayMethod> = overlay
@@ -709,11 +710,12 @@ pub fn render_surface(spec: &Value, overlay: &[OverlayMethod]) -> String {
                 );
             }
         } else {
-            let _ = writeln!(
-                s,
-                "  rust: Client::{}()  (generated builder)",
-                id.to_snake_case()
-            );
+            let derived = if crate::is_rust_method_name(id) {
+                ""
+            } else {
+                ", name derived from the operationId"
+            };
+            let _ = writeln!(s, "  rust: Client::{rust}()  (generated builder{derived})");
             for m in &serving {
                 let _ = writeln!(s, "  overlay: Client::{}()", m.name);
             }

@@ -6,7 +6,10 @@ pub const SIGNING_OWNED_FIELDS: [&str; 3] = ["clientid", "ts", "hmac"];
 
 /// The view of the patched spec that progenitor generates from.
 ///
-/// It differs from the patched spec in two documented ways:
+/// It differs from the patched spec in three documented ways:
+/// - every operation's operationId is its `Client` method name
+///   ([`crate::method_name`]), so an upstream-style id such as
+///   `"Get Document Count id"` or a missing one never reaches progenitor;
 /// - operations with a `multipart/form-data` body are left out (progenitor
 ///   0.15 cannot generate multipart); their schemas stay, so their request and
 ///   response types are still generated, and the overlay sends them;
@@ -17,11 +20,17 @@ pub fn generation_view(spec: &Value) -> Value {
     let mut view = spec.clone();
     let mut signed_schemas = Vec::new();
     if let Some(paths) = view.get_mut("paths").and_then(Value::as_object_mut) {
-        for item in paths.values_mut() {
+        for (path, item) in paths.iter_mut() {
             let Some(item) = item.as_object_mut() else {
                 continue;
             };
-            for op in item.values_mut() {
+            for (method, op) in item.iter_mut() {
+                if crate::names::HTTP_METHODS.contains(&method.as_str()) {
+                    let name = crate::method_name(op, method, path);
+                    if let Some(o) = op.as_object_mut() {
+                        o.insert("operationId".into(), Value::String(name));
+                    }
+                }
                 if op.get("x-digilocker-request-hash").is_some()
                     && let Some(name) = body_schema_name(op)
                 {

@@ -4,12 +4,14 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use digilocker_authpartner_codegen::{
-    Layout, SPEC_FILE, check_type_names, generate, generation_view, load_patches, parse_openapi,
-    patched_spec,
+    Layout, SPEC_FILE, check_method_names, check_references, check_type_names, generate,
+    generation_view, lint_patches, load_patches, parse_openapi, patch_stats,
+    patched_spec_with_notes, read_spec,
 };
 
 use crate::failure::{Failure, Result};
 use crate::lint::{self, Outcome};
+use crate::naming;
 use crate::provenance;
 use crate::snapshots;
 use crate::spec_file::canonical_json;
@@ -31,6 +33,14 @@ impl Report {
         self.failed += 1;
         let mut lines = message.as_ref().lines();
         println!("FAIL  {name}: {}", lines.next().unwrap_or(""));
+        for line in lines {
+            println!("        {line}");
+        }
+    }
+
+    fn note(&mut self, name: &str, message: impl AsRef<str>) {
+        let mut lines = message.as_ref().lines();
+        println!("note  {name}: {}", lines.next().unwrap_or(""));
         for line in lines {
             println!("        {line}");
         }
@@ -65,14 +75,58 @@ pub fn run(root: &Path) -> Result {
     let layout = Layout::at(root);
     let mut report = Report::default();
 
-    let patch_count = load_patches(&layout.patches).map(|p| p.len()).unwrap_or(0);
-    let spec = report.check(
+    let patches = load_patches(&layout.patches).unwrap_or_default();
+    let patched = report.check(
         "patches",
-        patched_spec(&layout).map_err(Failure::from),
-        |_| format!("all {patch_count} patch files apply"),
+        patched_spec_with_notes(&layout).map_err(Failure::from),
+        |_| format!("all {} patch files apply", patches.len()),
     );
+    let spec = patched.as_ref().map(|p| p.spec.clone());
+    if let Some(patched) = &patched {
+        for note in &patched.notes {
+            report.note("patches", note.to_string());
+        }
+        if let Ok(upstream) = read_spec(&layout.spec) {
+            let violations = lint_patches(&upstream, &patches);
+            if violations.is_empty() {
+                let stats = patch_stats(&upstream, &patches);
+                let untouched = |m: &std::collections::BTreeMap<String, _>| {
+                    m.values()
+                        .filter(|s| **s == digilocker_authpartner_codegen::Standing::Untouched)
+                        .count()
+                };
+                report.ok(
+                    "patch rules",
+                    format!(
+                        "every change is guarded by a narrow test ({} of {} schemas and {} of {} operations untouched; `cargo xtask patch-stats` for details)",
+                        untouched(&stats.schemas),
+                        stats.schemas.len(),
+                        untouched(&stats.operations),
+                        stats.operations.len()
+                    ),
+                );
+            } else {
+                report.fail("patch rules", violations.join("\n"));
+            }
+        }
+    }
     if let Some(spec) = &spec {
         let view = generation_view(spec);
+        report.check(
+            "references",
+            check_references(spec).map_err(Failure::from),
+            |_| "every $ref and security scheme resolves".into(),
+        );
+        report.check(
+            "method names",
+            check_method_names(spec)
+                .map_err(Failure::from)
+                .and_then(|()| naming::check_overlay_clash(root, spec)),
+            |_| "no two operations, and no operation and overlay method, share a name".into(),
+        );
+        if let Some(message) = naming::derived_names_message(spec, &patches) {
+            report.note("method names", message);
+        }
         report.check(
             "type names",
             check_type_names(&view).map_err(Failure::from),
@@ -107,7 +161,7 @@ pub fn run(root: &Path) -> Result {
         );
     } else {
         report.skip(
-            "type names, openapiv3, generation, lint",
+            "patch rules, references, names, openapiv3, generation, lint",
             "need the patched spec",
         );
     }

@@ -25,6 +25,11 @@ fn git(root: &Path, args: &[&str]) -> Result<Vec<u8>> {
     Ok(output.stdout)
 }
 
+/// The bytes of `path` at revision `rev`.
+pub fn show(root: &Path, rev: &str, path: &str) -> Result<Vec<u8>> {
+    git(root, &["show", &format!("{rev}:{path}")])
+}
+
 /// The patched spec of revision `rev`: its `spec/` file with its `patches/`.
 pub fn patched_spec_at(root: &Path, rev: &str) -> Result<Value> {
     git(

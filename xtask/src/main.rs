@@ -6,6 +6,8 @@ mod cli;
 mod failure;
 mod git;
 mod lint;
+mod naming;
+mod patch_stats;
 mod provenance;
 mod regen;
 mod snapshots;
@@ -30,14 +32,17 @@ fn main() -> ExitCode {
             input,
             source,
             no_snapshots,
+            no_build,
         } => update_spec::run(
             &root,
             &update_spec::Options {
                 input,
                 source,
                 snapshots: !no_snapshots,
+                build: !no_build,
             },
         ),
+        Command::PatchStats => patch_stats::run(&root),
         Command::ApiDiff { against } => api_diff::run(&root, &against),
     };
     match result {

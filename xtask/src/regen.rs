@@ -24,9 +24,12 @@ pub fn run(root: &Path) -> Result {
     let [client, operations] = write(root, &code)?;
     println!(
         "regenerated from spec/ + patches/:\n  {} ({} lines)\n  {} ({} operations)",
-        client.display(),
+        client.strip_prefix(root).unwrap_or(&client).display(),
         code.client.lines().count(),
-        operations.display(),
+        operations
+            .strip_prefix(root)
+            .unwrap_or(&operations)
+            .display(),
         code.operations.matches("OperationSpec {").count()
     );
     Ok(())

@@ -1,24 +1,26 @@
 //! `cargo xtask update-spec <FILE|URL>`: vendor a new upstream spec.
 //!
-//! All work happens on a temporary copy of `spec/`: the new spec is stored
-//! there, every patch is re-applied and the client generated. Only when all of
-//! that succeeds are `spec/` and its provenance replaced (atomic renames), the
-//! generated code written to `target/generated/`, the snapshots updated as
-//! pending, and the classified API diff printed.
+//! All work happens in memory and in a temporary directory: the new spec is
+//! stored as canonical JSON, every patch step is re-applied (each failure
+//! reported as primary or knock-on, with the first differing value), the
+//! patched spec is checked and the client generated. Only when all of that
+//! succeeds are `spec/` and its provenance replaced (atomic renames), the
+//! generated code written to `target/generated/`, the pending snapshots
+//! written and the crate compiled against them. Every successful run ends with
+//! the classified API diff against the committed patched spec.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use digilocker_authpartner_codegen::{
-    Layout, PipelineError, SPEC_FILE, apply_patches, check_type_names, diff, generate,
-    generation_view, load_patches, parse_openapi, patched_spec,
+    Layout, PipelineError, SPEC_FILE, check_patched, diff, generate, load_patches, sort_keys,
+    trace_patches,
 };
-use serde_json::Value;
 
 use crate::failure::{Failure, Result};
 use crate::spec_file::{Format, canonical_json, parse_spec};
-use crate::{provenance, regen, snapshots};
+use crate::{naming, provenance, regen, snapshots};
 
 /// What to update from.
 pub struct Options {
@@ -26,8 +28,10 @@ pub struct Options {
     pub input: String,
     /// The source to record in the provenance (default: `input`).
     pub source: Option<String>,
-    /// Whether to update the API-surface snapshots as pending.
+    /// Whether to write the pending snapshots.
     pub snapshots: bool,
+    /// Whether to compile the crate against the new spec (`cargo test --test api_surface`).
+    pub build: bool,
 }
 
 fn read_input(input: &str) -> Result<Vec<u8>> {
@@ -57,25 +61,6 @@ fn read_input(input: &str) -> Result<Vec<u8>> {
     }
 }
 
-/// Applies every patch one by one, skipping failures, to report them all.
-fn apply_all(
-    doc: &mut Value,
-    patches_dir: &Path,
-) -> std::result::Result<usize, Vec<PipelineError>> {
-    let patches = load_patches(patches_dir).map_err(|e| vec![e])?;
-    let mut failures = Vec::new();
-    for patch in &patches {
-        if let Err(e) = apply_patches(doc, std::slice::from_ref(patch)) {
-            failures.push(e);
-        }
-    }
-    if failures.is_empty() {
-        Ok(patches.len())
-    } else {
-        Err(failures)
-    }
-}
-
 /// Replaces `dest` with `contents` atomically, keeping its permissions.
 fn replace_file(dest: &Path, contents: &[u8]) -> Result {
     let dir = dest.parent().unwrap_or(Path::new("."));
@@ -100,80 +85,77 @@ pub fn run(root: &Path, options: &Options) -> Result {
     let current = std::fs::read(&layout.spec).map_err(Failure::io(&layout.spec))?;
     if current == canonical.as_bytes() {
         println!(
-            "spec/{SPEC_FILE} already is this upstream (sha256 {}); nothing to do",
+            "spec/{SPEC_FILE} already is this upstream (sha256 {}); nothing to do
+(`cargo xtask api-diff` shows the API diff against HEAD)",
             provenance::sha256_hex(&current)
         );
         return Ok(());
     }
-    let old_patched = patched_spec(&layout);
-
-    // 1. Work on a temporary copy of spec/.
-    let work =
-        tempfile::tempdir().map_err(|e| Failure(format!("cannot create a temp dir: {e}")))?;
-    let tmp_spec: PathBuf = work.path().join(SPEC_FILE);
-    std::fs::write(&tmp_spec, &canonical).map_err(Failure::io(&tmp_spec))?;
+    let format_name = if format == Format::Json {
+        "JSON"
+    } else {
+        "YAML"
+    };
     println!(
-        "read {} ({}, {} bytes), stored as canonical JSON ({} bytes)",
+        "read {} ({format_name}, {} bytes), stored as canonical JSON ({} bytes)",
         options.input,
-        if format == Format::Json {
-            "JSON"
-        } else {
-            "YAML"
-        },
         bytes.len(),
         canonical.len()
     );
+    let untouched = "spec/, patches/ and the snapshots are untouched";
 
-    // 2. Re-apply every patch.
+    // 1. Re-apply every patch step to the new upstream.
+    let patches = load_patches(&layout.patches)?;
     let mut patched = upstream.clone();
-    let count = match apply_all(&mut patched, &layout.patches) {
-        Ok(n) => n,
-        Err(failures) => {
-            println!(
-                "\n{} patch problem(s) with the new upstream:",
-                failures.len()
-            );
-            if failures.len() > 1 {
-                println!(
-                    "(a patch that fails is skipped, so problems after the first may follow from it)"
-                );
-            }
-            for f in &failures {
-                println!("\n{f}");
-            }
-            return Err(Failure(format!(
-                "{} patch(es) no longer apply; stopped before regenerating. spec/ and patches/ are untouched.\n\
-                 Adapt or drop the patches listed above, then run `cargo xtask update-spec {}` again.",
-                failures.len(),
-                options.input
-            )));
+    let trace = trace_patches(&mut patched, &patches);
+    if !trace.notes.is_empty() {
+        println!("\nabsorbed without a patch edit:");
+        for note in &trace.notes {
+            println!("  {note}");
         }
-    };
-    println!("applied all {count} patches");
+    }
+    if !trace.problems.is_empty() {
+        let primary = trace
+            .problems
+            .iter()
+            .filter(|p| p.cause == digilocker_authpartner_codegen::Cause::Primary)
+            .count();
+        println!("\n{}", PipelineError::Patches(trace.problems.clone()));
+        return Err(Failure(format!(
+            "{} patch step(s) no longer apply ({primary} primary); stopped before regenerating. {untouched}.\n\
+             Adapt or delete the primary ones above, then run `cargo xtask update-spec {}` again.",
+            trace.problems.len(),
+            options.input
+        )));
+    }
+    sort_keys(&mut patched);
+    println!(
+        "applied all {} patch files ({} operations)",
+        patches.len(),
+        trace.applied.len()
+    );
 
-    // 3. Check and generate from the temporary copy.
-    let untouched = "spec/ is untouched";
-    parse_openapi(&patched).map_err(|e| Failure(format!("{e}\n{untouched}")))?;
-    let view = generation_view(&patched);
-    check_type_names(&view).map_err(|e| Failure(format!("{e}\n{untouched}")))?;
+    // 2. Check and generate.
+    let view = check_patched(&patched).map_err(|e| Failure(format!("{e}\n{untouched}")))?;
+    naming::check_overlay_clash(root, &patched)
+        .map_err(|e| Failure(format!("{}\n{untouched}", e.0)))?;
+    if let Some(message) = naming::derived_names_message(&patched, &patches) {
+        println!("\n{message}\n");
+    }
     let code = generate(&patched, &view).map_err(|e| Failure(format!("{e}\n{untouched}")))?;
     println!(
         "generated the client ({} lines)",
         code.client.lines().count()
     );
 
-    // 4. Move into place.
+    // 3. Move into place.
     let sha256 = provenance::sha256_hex(canonical.as_bytes());
     let provenance_path = provenance::path(root);
     let previous = std::fs::read_to_string(&provenance_path).ok();
     let record = provenance::Record {
         file: SPEC_FILE,
         source: options.source.as_deref().unwrap_or(&options.input),
-        format: if format == Format::Json {
-            "JSON"
-        } else {
-            "YAML"
-        },
+        format: format_name,
         sha256: &sha256,
         date: &provenance::today(),
     };
@@ -182,34 +164,41 @@ pub fn run(root: &Path, options: &Options) -> Result {
     replace_file(&provenance_path, provenance_text.as_bytes())?;
     println!("vendored spec/{SPEC_FILE} (sha256 {sha256}) and updated spec/PROVENANCE.md");
     let [client, _] = regen::write(root, &code)?;
-    println!("wrote the generated client to {}", client.display());
+    println!(
+        "wrote the generated client to {}",
+        client.strip_prefix(root).unwrap_or(&client).display()
+    );
 
-    // 5. Snapshots as pending.
-    let snapshot_result = if options.snapshots {
-        snapshots::write_pending(root).map(|pending| {
-            if pending.is_empty() {
-                println!("snapshots: unchanged");
-            } else {
-                println!("snapshots: {} pending", pending.len());
-                for p in pending {
-                    println!("  {}", p.strip_prefix(root).unwrap_or(&p).display());
-                }
+    // 4. Pending snapshots, and the crate compiled against them.
+    let mut build = Ok(());
+    if options.snapshots {
+        let pending = snapshots::write_pending(root, &patched)?;
+        if pending.is_empty() {
+            println!("snapshots: unchanged");
+        } else {
+            println!("snapshots: {} pending", pending.len());
+            for p in &pending {
+                println!("  {}", p.strip_prefix(root).unwrap_or(p).display());
             }
-        })
+        }
+        if options.build {
+            build = snapshots::build_and_test(root);
+        }
     } else {
         println!("snapshots: skipped (--no-snapshots)");
-        Ok(())
-    };
-
-    // 6. The classified API diff.
-    println!("\nAPI diff (old patched spec -> new patched spec):");
-    match &old_patched {
-        Ok(old) => println!("{}", diff(old, &patched)),
-        Err(e) => println!("(skipped: the previous patched spec did not build: {e})"),
     }
-    snapshot_result?;
+
+    // 5. The classified API diff, against the committed patched spec.
+    match snapshots::committed_patched_spec(root) {
+        Ok((old, source)) => {
+            println!("\nAPI diff ({source} -> new patched spec):");
+            println!("{}", diff(&old, &patched));
+        }
+        Err(why) => println!("\nAPI diff: no committed patched spec to compare with ({why})"),
+    }
+    build?;
     println!(
-        "\nNext: `cargo insta review` to accept the snapshot changes, `cargo xtask check`, then commit."
+        "\nNext: `cargo insta review` to accept the snapshot changes, `cargo xtask check`, then commit spec/, patches/ and tests/snapshots/."
     );
     Ok(())
 }
