@@ -23,7 +23,7 @@ use digilocker_authpartner::types::{
     PushUriRequestAction, SignupRequestConsent, SignupRequestGender, SignupRequestVerification,
 };
 use digilocker_authpartner::xml::signature::{SignatureReport, TrustAnchors};
-use digilocker_authpartner::{Client, Consent, Error};
+use digilocker_authpartner::{Client, PullConsent, Error};
 use digilocker_sandbox::Sandbox;
 
 /// Test data the sandbox knows; absent against a real server.
@@ -371,7 +371,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "/oauth2/1/pull/pulldocument",
             async {
                 let pulled = client
-                    .pull_document_with("000018", "HSCER", values, Consent::Yes)
+                    .pull_document_with("000018", "HSCER", values, PullConsent::Yes)
                     .await?;
                 let issued = client.get_issued_documents().send().await?;
                 let seen = issued.items.iter().any(|d| d.uri == pulled.uri);

@@ -15,8 +15,12 @@ use crate::{Client, Error};
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Environment {
-    /// DigiLocker's partner sandbox, `https://betaapi.digitallocker.gov.in/public`.
-    Sandbox,
+    /// DigiLocker's beta (partner test) host, `https://betaapi.digitallocker.gov.in/public`.
+    ///
+    /// This is DigiLocker's own pre-production service, reached over the
+    /// network with beta credentials; it is not the local `digilocker-sandbox`
+    /// simulator (point [`ClientBuilder::base_url`] at that one).
+    Beta,
     /// Production, `https://api.digitallocker.gov.in/public`.
     Production,
     /// MeriPehchaan, `https://digilocker.meripehchaan.gov.in/public`.
@@ -29,7 +33,7 @@ impl Environment {
     /// The base URL every operation path is appended to (no trailing slash).
     pub fn base_url(&self) -> &str {
         match self {
-            Self::Sandbox => "https://betaapi.digitallocker.gov.in/public",
+            Self::Beta => "https://betaapi.digitallocker.gov.in/public",
             Self::Production => "https://api.digitallocker.gov.in/public",
             Self::MeriPehchaan => "https://digilocker.meripehchaan.gov.in/public",
             Self::Custom(url) => url.as_str().trim_end_matches('/'),
@@ -153,6 +157,27 @@ impl Default for Timeouts {
     }
 }
 
+/// Whether this build of the crate can speak TLS on its own.
+const TLS_COMPILED: bool = cfg!(any(
+    feature = "rustls",
+    feature = "rustls-ring",
+    feature = "native-tls"
+));
+
+/// Refuses an `https` base URL when no TLS feature is compiled in: reqwest
+/// would accept the configuration and fail every request with "scheme is not
+/// http", four sources deep.
+fn check_tls_available(base: &Url) -> Result<(), Error> {
+    if base.scheme() == "https" && !TLS_COMPILED {
+        return Err(Error::Config(format!(
+            "{base} needs TLS, but digilocker-authpartner was built without a TLS feature: \
+             enable `rustls` (the default), `rustls-ring` or `native-tls`, \
+             or pass a TLS-capable client to ClientBuilder::http_client"
+        )));
+    }
+    Ok(())
+}
+
 /// Builds a [`Client`]. Start with [`Client::builder`].
 #[derive(Debug)]
 pub struct ClientBuilder {
@@ -210,7 +235,7 @@ impl Client {
     /// use digilocker_authpartner::{Client, Environment};
     ///
     /// let client = Client::builder("MY_CLIENT_ID", "my-client-secret")
-    ///     .environment(Environment::Sandbox)
+    ///     .environment(Environment::Beta)
     ///     .redirect_uri("https://partner.example/callback")
     ///     .build()?;
     /// # Ok::<(), digilocker_authpartner::Error>(())
@@ -223,7 +248,7 @@ impl Client {
             client_id: client_id.into(),
             client_secret: SecretString::from(client_secret.into()),
             redirect_uri: None,
-            environment: Ok(Environment::Sandbox),
+            environment: Ok(Environment::Production),
             timeouts: Timeouts::default(),
             limits: BodyLimits::default(),
             user_agent: concat!("digilocker-authpartner/", env!("CARGO_PKG_VERSION")).to_string(),
@@ -274,7 +299,12 @@ impl Client {
 }
 
 impl ClientBuilder {
-    /// The environment (default: [`Environment::Sandbox`]).
+    /// The environment (default: [`Environment::Production`]).
+    ///
+    /// Production is the default because credentials are issued per
+    /// environment: a client built with production credentials and nothing
+    /// else talks to production. Use [`Environment::Beta`] with beta
+    /// credentials, and [`base_url`](Self::base_url) for the local simulator.
     pub fn environment(mut self, environment: Environment) -> Self {
         self.environment = Ok(environment);
         self
@@ -386,7 +416,10 @@ impl ClientBuilder {
     ///
     /// Fails on an empty client id or secret, an invalid redirect URI, or a
     /// plain `http://` base URL to anything but a loopback address (the client
-    /// secret and tokens never travel unencrypted over a network).
+    /// secret and tokens never travel unencrypted over a network). Fails on an
+    /// `https://` base URL when the crate was built without a TLS feature
+    /// (`rustls`, `rustls-ring` or `native-tls`) and no
+    /// [`http_client`](Self::http_client) was given.
     pub fn build(self) -> Result<Client, Error> {
         if self.client_id.trim().is_empty() {
             return Err(Error::Config("client_id is empty".into()));
@@ -411,6 +444,7 @@ impl ClientBuilder {
         let http = match self.http {
             Some(client) => client,
             None => {
+                check_tls_available(&base)?;
                 install_tls_provider();
                 reqwest::Client::builder()
                     .connect_timeout(self.timeouts.connect)
@@ -464,6 +498,7 @@ mod tests {
 
     /// The TLS stack initialises (provider installed) and an https request to
     /// a loopback port without a TLS server fails as a typed transport error.
+    #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
     #[tokio::test]
     async fn https_clients_build_and_fail_cleanly() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -481,5 +516,32 @@ mod tests {
                 .build()
                 .is_ok()
         );
+    }
+
+    /// Without a TLS feature an https host is refused by `build()`, naming
+    /// the feature to enable; plain http to loopback still builds.
+    #[cfg(not(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls")))]
+    #[test]
+    fn https_without_tls_is_a_config_error() {
+        let err = Client::builder("id", "secret")
+            .environment(Environment::Production)
+            .build()
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, Error::Config(_)), "{err:?}");
+        assert!(text.contains("rustls") && text.contains("TLS"), "{text}");
+        assert!(
+            Client::builder("id", "secret")
+                .base_url("http://127.0.0.1:1/public")
+                .build()
+                .is_ok()
+        );
+    }
+
+    /// The default environment is production.
+    #[test]
+    fn default_environment_is_production() {
+        let builder = Client::builder("id", "secret");
+        assert!(matches!(builder.environment, Ok(Environment::Production)));
     }
 }

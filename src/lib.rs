@@ -47,4 +47,4 @@ pub use client::{BodyLimits, ClientBuilder, Environment};
 pub struct ReadmeDoctests;
 pub use error::{AuthError, Error, ErrorCode, IntegrityFailure, RetryClass, ValidationError};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, types};
-pub use pull::Consent;
+pub use pull::PullConsent;

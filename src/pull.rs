@@ -15,14 +15,14 @@ use crate::{Client, Error, ValidationError, validate};
 /// > from my Aadhaar eKYC information with the *Issuer Name* for the purpose
 /// > of fetching my *Certificate Name* into DigiLocker.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Consent {
+pub enum PullConsent {
     /// The user agreed (`consent=Y`).
     Yes,
     /// The user did not agree: the pull is refused before anything is sent.
     No,
 }
 
-impl From<bool> for Consent {
+impl From<bool> for PullConsent {
     fn from(given: bool) -> Self {
         if given { Self::Yes } else { Self::No }
     }
@@ -36,13 +36,13 @@ fn request<K, V>(
     orgid: &str,
     doctype: &str,
     params: impl IntoIterator<Item = (K, V)>,
-    consent: Consent,
+    consent: PullConsent,
 ) -> Result<PullDocumentRequest, ValidationError>
 where
     K: Into<String>,
     V: Into<String>,
 {
-    if consent != Consent::Yes {
+    if consent != PullConsent::Yes {
         return Err(ValidationError::new(
             "consent",
             "the user has not consented to sharing their Aadhaar details with the issuer; \
@@ -116,20 +116,20 @@ impl Client {
     /// tuples.
     ///
     /// Rejected before anything is sent, with an [`Error::Validation`]:
-    /// [`Consent::No`]; an empty `orgid`; a `doctype` that is not 1–10 ASCII
+    /// [`PullConsent::No`]; an empty `orgid`; a `doctype` that is not 1–10 ASCII
     /// letters or digits; no parameters, an empty or duplicated name, an
     /// empty value, or a name that collides with `orgid`, `doctype` or
     /// `consent`. Pulls are never retried.
     ///
     /// ```no_run
-    /// use digilocker_authpartner::Consent;
+    /// use digilocker_authpartner::PullConsent;
     /// # async fn run(client: digilocker_authpartner::Client) -> Result<(), digilocker_authpartner::Error> {
     /// let pulled = client
     ///     .pull_document_with(
     ///         "000018",
     ///         "HSCER",
     ///         [("rollno", "1234567"), ("year", "2019")],
-    ///         Consent::Yes,
+    ///         PullConsent::Yes,
     ///     )
     ///     .await?;
     /// println!("now in the locker: {}", pulled.uri);
@@ -140,7 +140,7 @@ impl Client {
         orgid: &str,
         doctype: &str,
         params: impl IntoIterator<Item = (K, V)>,
-        consent: Consent,
+        consent: PullConsent,
     ) -> Result<PullDocumentResponse, Error>
     where
         K: Into<String>,
@@ -166,7 +166,7 @@ mod tests {
         let mut params = BTreeMap::new();
         params.insert("rollno".to_string(), "1234".to_string());
         params.insert("year".to_string(), "2019".to_string());
-        let body = request("000018", "HSCER", &params, Consent::Yes).unwrap();
+        let body = request("000018", "HSCER", &params, PullConsent::Yes).unwrap();
         assert_eq!(body.extra.len(), 2);
         let form = serde_urlencoded::to_string(&body).unwrap();
         for field in [
@@ -185,18 +185,18 @@ mod tests {
         let ok = [("rollno", "1")];
         let field = |r: Result<PullDocumentRequest, ValidationError>| r.unwrap_err().field;
         assert_eq!(
-            field(request("000018", "HSCER", ok, Consent::No)),
+            field(request("000018", "HSCER", ok, PullConsent::No)),
             "consent"
         );
         assert_eq!(
             field(request("000018", "HSCER", ok, false.into())),
             "consent"
         );
-        assert_eq!(field(request("", "HSCER", ok, Consent::Yes)), "orgid");
-        assert_eq!(field(request(" 18", "HSCER", ok, Consent::Yes)), "orgid");
-        assert_eq!(field(request("000018", "", ok, Consent::Yes)), "doctype");
+        assert_eq!(field(request("", "HSCER", ok, PullConsent::Yes)), "orgid");
+        assert_eq!(field(request(" 18", "HSCER", ok, PullConsent::Yes)), "orgid");
+        assert_eq!(field(request("000018", "", ok, PullConsent::Yes)), "doctype");
         assert_eq!(
-            field(request("000018", "HS CER", ok, Consent::Yes)),
+            field(request("000018", "HS CER", ok, PullConsent::Yes)),
             "doctype"
         );
         for bad in [
@@ -210,7 +210,7 @@ mod tests {
             vec![("rollno", "1"), ("rollno", "2")],
         ] {
             assert_eq!(
-                field(request("000018", "HSCER", bad.clone(), Consent::Yes)),
+                field(request("000018", "HSCER", bad.clone(), PullConsent::Yes)),
                 "params",
                 "{bad:?}"
             );

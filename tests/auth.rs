@@ -14,7 +14,7 @@ use digilocker_authpartner::auth::{
 };
 use digilocker_authpartner::client::CredentialsIn;
 use digilocker_authpartner::{AuthError, Client, Error, ErrorCode};
-use digilocker_sandbox::{Consent, SandboxConfig};
+use digilocker_sandbox::{ConsentDecision, SandboxConfig};
 use secrecy::ExposeSecret;
 
 #[tokio::test]
@@ -93,7 +93,7 @@ async fn a_code_is_single_use() {
 #[tokio::test]
 async fn consent_denied_is_a_typed_error() {
     let (sb, client) = sandbox_and_client().await;
-    sb.set_consent(Consent::Deny);
+    sb.set_consent_decision(ConsentDecision::Deny);
     let (pending, callback) = authorize(&client).await;
     let err = client.exchange_code(&pending, &callback).await.unwrap_err();
     match err {

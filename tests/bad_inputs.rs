@@ -13,7 +13,7 @@ use digilocker_authpartner::auth::{DeviceLogin, PkceVerifier, TokenKind};
 use digilocker_authpartner::types::{
     PullDocumentRequestConsent, PushUriRequestAction, SignupRequestConsent, SignupRequestGender,
 };
-use digilocker_authpartner::{AuthError, Client, Consent, Error, ErrorCode};
+use digilocker_authpartner::{AuthError, Client, PullConsent, Error, ErrorCode};
 use digilocker_sandbox::Sandbox;
 
 /// The typed error a case must produce.
@@ -382,27 +382,27 @@ async fn bad_inputs_are_rejected_before_the_network() {
     cases.push(case(
         "pull: consent missing (No)",
         Expect::Validation("consent"),
-        client.pull_document_with("000018", "HSCER", params, Consent::No),
+        client.pull_document_with("000018", "HSCER", params, PullConsent::No),
     ));
     cases.push(case(
         "pull: consent from `false`",
         Expect::Validation("consent"),
-        client.pull_document_with("000018", "HSCER", params, Consent::from(false)),
+        client.pull_document_with("000018", "HSCER", params, PullConsent::from(false)),
     ));
     cases.push(case(
         "pull: empty orgid",
         Expect::Validation("orgid"),
-        client.pull_document_with("", "HSCER", params, Consent::Yes),
+        client.pull_document_with("", "HSCER", params, PullConsent::Yes),
     ));
     cases.push(case(
         "pull: orgid with stray whitespace",
         Expect::Validation("orgid"),
-        client.pull_document_with(" 000018", "HSCER", params, Consent::Yes),
+        client.pull_document_with(" 000018", "HSCER", params, PullConsent::Yes),
     ));
     cases.push(case(
         "pull: doctype with a hyphen",
         Expect::Validation("doctype"),
-        client.pull_document_with("000018", "HSC-ER", params, Consent::Yes),
+        client.pull_document_with("000018", "HSC-ER", params, PullConsent::Yes),
     ));
     cases.push(case(
         "pull: no search parameters",
@@ -411,18 +411,18 @@ async fn bad_inputs_are_rejected_before_the_network() {
             "000018",
             "HSCER",
             Vec::<(String, String)>::new(),
-            Consent::Yes,
+            PullConsent::Yes,
         ),
     ));
     cases.push(case(
         "pull: parameter named consent",
         Expect::Validation("params"),
-        client.pull_document_with("000018", "HSCER", [("consent", "Y")], Consent::Yes),
+        client.pull_document_with("000018", "HSCER", [("consent", "Y")], PullConsent::Yes),
     ));
     cases.push(case(
         "pull: empty parameter value",
         Expect::Validation("params"),
-        client.pull_document_with("000018", "HSCER", [("rollno", " ")], Consent::Yes),
+        client.pull_document_with("000018", "HSCER", [("rollno", " ")], PullConsent::Yes),
     ));
 
     // ---- Push URI ----------------------------------------------------------

@@ -18,7 +18,7 @@ use digilocker_authpartner::auth::{
 };
 use digilocker_authpartner::retry::RetryPolicy;
 use digilocker_authpartner::xml::{Certificate, EAadhaar};
-use digilocker_authpartner::{Client, Consent, Error, ErrorCode, types};
+use digilocker_authpartner::{Client, PullConsent, Error, ErrorCode, types};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
@@ -1103,7 +1103,7 @@ async fn call(client: &Client, which: Call) -> Result<(), Error> {
             .await
             .map(drop),
         Call::PullDocument => client
-            .pull_document_with("000018", "HSCER", [("rollno", "1234567")], Consent::Yes)
+            .pull_document_with("000018", "HSCER", [("rollno", "1234567")], PullConsent::Yes)
             .await
             .map(drop),
         Call::Upload => client

@@ -448,7 +448,7 @@ fn logout_urls_per_environment() {
         "https://digilocker.meripehchaan.gov.in/signin/logout/Y"
     );
     assert_eq!(Environment::Production.logout_url(), None);
-    assert_eq!(Environment::Sandbox.logout_url(), None);
+    assert_eq!(Environment::Beta.logout_url(), None);
     assert_eq!(
         Environment::custom("http://127.0.0.1:8080/public/")
             .unwrap()

@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::signed_in;
-use digilocker_authpartner::{Client, Consent, Error, ErrorCode};
+use digilocker_authpartner::{Client, PullConsent, Error, ErrorCode};
 use digilocker_sandbox::Sandbox;
 
 const PULL: &str = "/oauth2/1/pull/pulldocument";
@@ -33,7 +33,7 @@ type Case<'a> = (
     &'a str,
     &'a str,
     BTreeMap<String, String>,
-    Consent,
+    PullConsent,
     &'a str,
 );
 
@@ -48,7 +48,7 @@ async fn pull_document_happy_path() {
     assert!(params.contains_key("rollno") && params.contains_key("year"));
 
     let pulled = client
-        .pull_document_with("000018", "HSCER", &params, Consent::Yes)
+        .pull_document_with("000018", "HSCER", &params, PullConsent::Yes)
         .await
         .unwrap();
     assert!(pulled.uri.contains("-HSCER-"), "{}", pulled.uri);
@@ -76,7 +76,7 @@ async fn pull_document_happy_path() {
 
     // Pulling it again: the issuer says it is already there.
     let again = client
-        .pull_document_with("000018", "HSCER", &params, Consent::Yes)
+        .pull_document_with("000018", "HSCER", &params, PullConsent::Yes)
         .await
         .unwrap_err();
     assert_eq!(again.code(), Some(&ErrorCode::UriExists), "{again}");
@@ -109,7 +109,7 @@ async fn no_consent_and_bad_input_are_rejected_before_the_network() {
             "000018",
             "HSCER",
             params.clone(),
-            Consent::No,
+            PullConsent::No,
             "consent",
         ),
         (
@@ -125,7 +125,7 @@ async fn no_consent_and_bad_input_are_rejected_before_the_network() {
             "",
             "HSCER",
             params.clone(),
-            Consent::Yes,
+            PullConsent::Yes,
             "orgid",
         ),
         (
@@ -133,7 +133,7 @@ async fn no_consent_and_bad_input_are_rejected_before_the_network() {
             "  ",
             "HSCER",
             params.clone(),
-            Consent::Yes,
+            PullConsent::Yes,
             "orgid",
         ),
         (
@@ -141,7 +141,7 @@ async fn no_consent_and_bad_input_are_rejected_before_the_network() {
             "000018",
             "",
             params.clone(),
-            Consent::Yes,
+            PullConsent::Yes,
             "doctype",
         ),
         (
@@ -149,7 +149,7 @@ async fn no_consent_and_bad_input_are_rejected_before_the_network() {
             "000018",
             "HSC-ER",
             params.clone(),
-            Consent::Yes,
+            PullConsent::Yes,
             "doctype",
         ),
         (
@@ -157,7 +157,7 @@ async fn no_consent_and_bad_input_are_rejected_before_the_network() {
             "000018",
             "HSCER",
             BTreeMap::new(),
-            Consent::Yes,
+            PullConsent::Yes,
             "params",
         ),
         (
@@ -165,7 +165,7 @@ async fn no_consent_and_bad_input_are_rejected_before_the_network() {
             "000018",
             "HSCER",
             colliding,
-            Consent::Yes,
+            PullConsent::Yes,
             "params",
         ),
         (
@@ -173,7 +173,7 @@ async fn no_consent_and_bad_input_are_rejected_before_the_network() {
             "000018",
             "HSCER",
             empty_value,
-            Consent::Yes,
+            PullConsent::Yes,
             "params",
         ),
     ];
@@ -196,14 +196,14 @@ async fn issuer_answers_are_typed_errors() {
     let first = params.keys().next().unwrap().clone();
     params.insert(first, "0000000".into());
     let e = client
-        .pull_document_with("000018", "HSCER", &params, Consent::Yes)
+        .pull_document_with("000018", "HSCER", &params, PullConsent::Yes)
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some(&ErrorCode::RecordNotFound), "{e}");
     assert_eq!(e.status(), Some(404));
 
     let e = client
-        .pull_document_with("999999", "HSCER", [("rollno", "1")], Consent::Yes)
+        .pull_document_with("999999", "HSCER", [("rollno", "1")], PullConsent::Yes)
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some(&ErrorCode::InvalidOrgid), "{e}");

@@ -45,7 +45,7 @@ use tokio::task::JoinHandle;
 pub use config::{SandboxConfig, TestUser};
 pub use faults::{Fault, IdTokenFault};
 pub use log::RecordedRequest;
-pub use state::{Consent, SeedDocument};
+pub use state::{ConsentDecision, SeedDocument};
 
 use state::{IssuedDoc, Shared};
 
@@ -164,7 +164,7 @@ impl Sandbox {
     }
 
     /// Choose what the user does on the consent screen of later authorize calls.
-    pub fn set_consent(&self, consent: Consent) {
+    pub fn set_consent_decision(&self, consent: ConsentDecision) {
         self.shared.lock().consent = consent;
     }
 

@@ -15,7 +15,7 @@ use crate::util::{now_unix, random_digits, random_token};
 
 /// What the simulated user does on the consent screen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Consent {
+pub enum ConsentDecision {
     /// Allow: redirect with `code` and `state`.
     #[default]
     Approve,
@@ -245,7 +245,7 @@ pub(crate) struct PendingSignup {
 /// Everything mutable.
 #[derive(Debug, Default)]
 pub(crate) struct State {
-    pub consent: Consent,
+    pub consent: ConsentDecision,
     pub accounts: Vec<Account>,
     pub codes: HashMap<String, AuthCode>,
     pub grants: HashMap<u64, Grant>,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::*;
-use digilocker_sandbox::{Consent, SandboxConfig, TestUser};
+use digilocker_sandbox::{ConsentDecision, SandboxConfig, TestUser};
 use serde_json::Value;
 
 #[tokio::test]
@@ -27,13 +27,13 @@ async fn authorize_redirects_with_code_and_state() {
 #[tokio::test]
 async fn authorize_consent_denied_and_logged_out() {
     let sb = start().await;
-    sb.set_consent(Consent::Deny);
+    sb.set_consent_decision(ConsentDecision::Deny);
     let loc = authorize_location(&sb, &[]).await;
     assert_eq!(param(&loc, "error").as_deref(), Some("access_denied"));
     assert_eq!(param(&loc, "state").as_deref(), Some("st-123"));
     assert!(param(&loc, "error_description").is_some());
     assert!(param(&loc, "code").is_none());
-    sb.set_consent(Consent::LoggedOut);
+    sb.set_consent_decision(ConsentDecision::LoggedOut);
     let loc = authorize_location(&sb, &[]).await;
     assert_eq!(param(&loc, "error").as_deref(), Some("user_loggedout"));
 }

@@ -18,7 +18,7 @@ use super::{AppState, field, json, parse_form};
 use crate::error::ApiError;
 use crate::faults::IdTokenFault;
 use crate::hashes::{ct_eq, pkce_s256};
-use crate::state::{AuthCode, Consent, DeviceCode, Grant};
+use crate::state::{AuthCode, ConsentDecision, DeviceCode, Grant};
 use crate::util::{mask, now_unix, random_token, uuid_v4};
 
 /// The device-code grant type (upstream OpenAPI, `DeviceAccessToken`).
@@ -234,15 +234,15 @@ pub(crate) async fn authorize(
 
     let mut st = shared.lock();
     match st.consent {
-        Consent::Deny => {
+        ConsentDecision::Deny => {
             drop(st);
             return fail("access_denied", "The user denied the authorization request");
         }
-        Consent::LoggedOut => {
+        ConsentDecision::LoggedOut => {
             drop(st);
             return fail("user_loggedout", "user");
         }
-        Consent::Approve => {}
+        ConsentDecision::Approve => {}
     }
     let code = random_token(20);
     st.codes.insert(

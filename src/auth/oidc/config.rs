@@ -13,7 +13,7 @@ use crate::{Environment, Error};
 /// The MeriPehchaan v2.3 sample id_token (p.8) carries
 /// `https://api.digitallocker.gov.in`, so that is the default for
 /// [`Environment::Production`] and [`Environment::MeriPehchaan`];
-/// [`Environment::Sandbox`] expects `https://betaapi.digitallocker.gov.in`
+/// [`Environment::Beta`] expects `https://betaapi.digitallocker.gov.in`
 /// by the same rule, and a custom base URL its origin (scheme, host, port).
 /// Override with `ClientBuilder::id_token_issuer`.
 impl Environment {
@@ -21,7 +21,7 @@ impl Environment {
     pub fn id_token_issuer(&self) -> String {
         match self {
             Self::Production | Self::MeriPehchaan => "https://api.digitallocker.gov.in".into(),
-            Self::Sandbox => "https://betaapi.digitallocker.gov.in".into(),
+            Self::Beta => "https://betaapi.digitallocker.gov.in".into(),
             Self::Custom(url) => url.origin().ascii_serialization(),
         }
     }
