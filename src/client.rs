@@ -49,9 +49,15 @@ impl Environment {
 }
 
 /// How the token endpoint receives the client credentials.
+///
+/// The code exchange documents both forms (Requester API Spec v1.12 p.5);
+/// the refresh grant documents only HTTP Basic (p.8). So the defaults are
+/// [`Body`](Self::Body) for the exchange
+/// ([`ClientBuilder::credentials_in`]) and [`Basic`](Self::Basic) for the
+/// refresh ([`ClientBuilder::refresh_credentials_in`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum CredentialsIn {
-    /// As `client_id` and `client_secret` form fields (the default).
+    /// As `client_id` and `client_secret` form fields.
     #[default]
     Body,
     /// As HTTP Basic authentication.
@@ -192,6 +198,7 @@ pub struct ClientBuilder {
     token_store: Option<Arc<dyn TokenStore>>,
     retry: RetryPolicy,
     credentials_in: CredentialsIn,
+    refresh_credentials_in: CredentialsIn,
     missing_hmac: MissingHmac,
     refresh_skew: Duration,
     pub(crate) oidc: crate::auth::oidc::OidcOptions,
@@ -215,6 +222,7 @@ pub(crate) struct Config {
     pub(crate) environment: Environment,
     pub(crate) retry: RetryPolicy,
     pub(crate) credentials_in: CredentialsIn,
+    pub(crate) refresh_credentials_in: CredentialsIn,
     pub(crate) missing_hmac: MissingHmac,
     pub(crate) refresh_skew: Duration,
     pub(crate) timeouts: Timeouts,
@@ -256,6 +264,7 @@ impl Client {
             token_store: None,
             retry: RetryPolicy::default(),
             credentials_in: CredentialsIn::default(),
+            refresh_credentials_in: CredentialsIn::Basic,
             missing_hmac: MissingHmac::default(),
             refresh_skew: Duration::from_secs(30),
             oidc: Default::default(),
@@ -394,9 +403,18 @@ impl ClientBuilder {
         self
     }
 
-    /// How the token endpoint receives the credentials (default: in the body).
+    /// How the code exchange sends the client credentials (default: in the
+    /// body; Requester API Spec v1.12 p.5 allows both).
     pub fn credentials_in(mut self, mode: CredentialsIn) -> Self {
         self.credentials_in = mode;
+        self
+    }
+
+    /// How the refresh grant sends the client credentials (default: HTTP
+    /// Basic, the only form Requester API Spec v1.12 p.8 documents). Choose
+    /// [`CredentialsIn::Body`] only for a server known to want them there.
+    pub fn refresh_credentials_in(mut self, mode: CredentialsIn) -> Self {
+        self.refresh_credentials_in = mode;
         self
     }
 
@@ -467,6 +485,7 @@ impl ClientBuilder {
                 environment,
                 retry: self.retry,
                 credentials_in: self.credentials_in,
+                refresh_credentials_in: self.refresh_credentials_in,
                 missing_hmac: self.missing_hmac,
                 refresh_skew: self.refresh_skew,
                 timeouts: self.timeouts,

@@ -11,6 +11,8 @@ use std::marker::PhantomData;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use base64::Engine as _;
+
 use crate::auth::{SignupResponse, TokenResponse};
 use crate::error::from_reqwest;
 use crate::operations::{self, OperationSpec};
@@ -18,6 +20,7 @@ use crate::types::{
     PushUriRequest, SignupRequest, SignupVerifyRequest, StatisticsRequest, StatisticsResponse,
     VerifyAccountRequest, VerifyAccountResponse, builder,
 };
+use crate::validate::Content;
 use crate::{Client, Error, ResponseValue, ValidationError, transport, validate};
 
 /// A multipart request body: its operation, response type and input checks.
@@ -206,7 +209,27 @@ impl MultipartBody for PushUriRequest {
         if let Some(d) = &self.validto {
             validate::ddmmyyyy("validto", d)?;
         }
+        if let Some(content) = &self.doccontent {
+            validate::base64_content("doccontent", content, Content::Pdf)?;
+        }
+        if let Some(content) = &self.datacontent {
+            validate::base64_content("datacontent", content, Content::Xml)?;
+        }
         Ok(())
+    }
+}
+
+impl builder::PushUriRequest {
+    /// Attaches the certificate as a PDF: `doccontent`, base64-encoded
+    /// (MeriPehchaan v2.3 p.35). It is part of the request hash.
+    pub fn document_pdf(self, pdf: &[u8]) -> Self {
+        self.doccontent(Some(base64::engine::general_purpose::STANDARD.encode(pdf)))
+    }
+
+    /// Attaches the certificate's XML metadata: `datacontent`,
+    /// base64-encoded (MeriPehchaan v2.3 p.35). It is part of the request hash.
+    pub fn document_xml(self, xml: &[u8]) -> Self {
+        self.datacontent(Some(base64::engine::general_purpose::STANDARD.encode(xml)))
     }
 }
 

@@ -193,13 +193,31 @@ mod tests {
             hash("push_uri", &with(&push_full)),
             "dc990d0842fa6f3d5f94aae7976248f00404222bfeaaf9aaf13856cd567dd1eb"
         );
+        // MeriPehchaan v2.3 p.35: doccontent and datacontent come after ts;
+        // absent, they leave the hash above unchanged.
+        let pdf = ("doccontent", "JVBERi0xLjQK");
+        let xml = ("datacontent", "PENlcnRpZmljYXRlLz4=");
+        let mut both = with(&push_full);
+        both.extend([pdf, xml]);
+        assert_eq!(
+            hash("push_uri", &both),
+            "24a54c0e01a062e2e4dd70e43c8634b52c1f915554868979f402a6a28a27b6c8"
+        );
+        let mut xml_only = with(&push_full);
+        xml_only.push(xml);
+        assert_eq!(
+            hash("push_uri", &xml_only),
+            "3bdb85437aa8eede2e671a5c8f5a32317d6208bd24cc3a09f3259e3c6a4238e1"
+        );
         // Sign-up: (client secret, clientid, ts), the only rule any source gives.
         assert_eq!(hash("signup", &base), issuers);
         assert_eq!(hash("verify_signup_otp", &base), issuers);
     }
 
+    /// Every order starts with (secret, clientid) and has `ts`; after `ts`
+    /// come only push URI's optional document contents (MP v2.3 p.35).
     #[test]
-    fn every_signed_operation_starts_with_the_secret_and_ends_with_ts() {
+    fn every_signed_operation_starts_with_the_secret_and_signs_ts() {
         let signed: Vec<_> = crate::operations::OPERATIONS
             .iter()
             .filter_map(|o| o.request_hash.map(|r| (o.id, r.concat)))
@@ -208,7 +226,13 @@ mod tests {
         for (id, concat) in signed {
             assert_eq!(concat.first(), Some(&CLIENT_SECRET), "{id}");
             assert_eq!(concat.get(1), Some(&"clientid"), "{id}");
-            assert_eq!(concat.last(), Some(&"ts"), "{id}");
+            let ts = concat.iter().position(|f| *f == "ts");
+            let after = &concat[ts.expect(id) + 1..];
+            let expected: &[&str] = match id {
+                "push_uri" => &["doccontent", "datacontent"],
+                _ => &[],
+            };
+            assert_eq!(after, expected, "{id}");
         }
     }
 }

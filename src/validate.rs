@@ -91,6 +91,44 @@ pub(crate) fn document_uri(field: &'static str, value: &str) -> Result {
     Ok(())
 }
 
+/// What a base64 field of a request must decode to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Content {
+    /// A PDF document (its magic bytes).
+    Pdf,
+    /// An XML document (a `<` after optional BOM and whitespace).
+    Xml,
+}
+
+/// A base64 field: standard alphabet with padding, non-empty, and decoding
+/// to the expected kind of document.
+pub(crate) fn base64_content(field: &'static str, value: &str, kind: Content) -> Result {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(value)
+        .map_err(|e| ValidationError::new(field, format!("not valid base64: {e}")))?;
+    let fits = match kind {
+        Content::Pdf => infer::get(&bytes).is_some_and(|t| t.mime_type() == "application/pdf"),
+        Content::Xml => {
+            let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+            text.iter()
+                .find(|b| !b.is_ascii_whitespace())
+                .is_some_and(|b| *b == b'<')
+        }
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(ValidationError::new(
+            field,
+            match kind {
+                Content::Pdf => "does not decode to a PDF document",
+                Content::Xml => "does not decode to an XML document",
+            },
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +148,24 @@ mod tests {
         assert!(document_uri("uri", "a b").is_err());
         assert!(document_uri("uri", "in.gov.cbse-HSCER-é").is_err());
         assert!(doctype("doctype", "").is_err());
+    }
+
+    #[test]
+    fn base64_contents_must_decode_to_their_kind() {
+        use base64::Engine as _;
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let pdf = b64(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n");
+        let xml = b64(b"\xEF\xBB\xBF  <Certificate/>");
+        assert!(base64_content("doccontent", &pdf, Content::Pdf).is_ok());
+        assert!(base64_content("datacontent", &xml, Content::Xml).is_ok());
+        for (value, kind) in [
+            (pdf.as_str(), Content::Xml),
+            (xml.as_str(), Content::Pdf),
+            ("not base64!", Content::Pdf),
+            ("", Content::Xml),
+        ] {
+            let err = base64_content("f", value, kind).unwrap_err();
+            assert_eq!(err.field, "f");
+        }
     }
 }

@@ -143,6 +143,41 @@ async fn credentials_can_travel_as_http_basic() {
     assert_eq!(token_call.form_value("client_secret"), None);
 }
 
+/// Requester v1.12 p.8 documents only HTTP Basic for the refresh grant: the
+/// default sends it there even when the exchange sent body credentials, and
+/// the strict sandbox refuses body credentials unless told to allow them.
+#[tokio::test]
+async fn refresh_sends_credentials_in_basic_by_default() {
+    let (sb, client) = signed_in().await;
+    sb.clear_requests();
+    client.refresh().await.unwrap();
+    let refresh = sb
+        .requests()
+        .into_iter()
+        .find(|r| r.form_value("grant_type") == Some("refresh_token"))
+        .unwrap();
+    assert_eq!(refresh.auth_scheme.as_deref(), Some("Basic"));
+    assert_eq!(refresh.form_value("client_secret"), None);
+    assert_eq!(refresh.form_value("client_id"), None);
+
+    let body = |sb: &digilocker_sandbox::Sandbox| {
+        client_for(sb, |b| b.refresh_credentials_in(CredentialsIn::Body))
+    };
+    let client = body(&sb);
+    sign_in(&client).await;
+    let err = client.refresh().await.unwrap_err();
+    assert_eq!(err.code(), Some(&ErrorCode::InvalidClient), "{err}");
+
+    let (lenient, _) = sandbox_with(SandboxConfig {
+        refresh_body_credentials: true,
+        ..Default::default()
+    })
+    .await;
+    let client = body(&lenient);
+    sign_in(&client).await;
+    client.refresh().await.unwrap();
+}
+
 #[tokio::test]
 async fn concurrent_calls_after_a_server_side_expiry_refresh_once() {
     let (sb, client) = signed_in().await;

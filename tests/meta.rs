@@ -122,6 +122,74 @@ async fn push_uri_adds_a_document_to_the_users_locker() {
     );
 }
 
+/// MeriPehchaan v2.3 p.35: the certificate's PDF and XML travel in the push
+/// (base64, signed after `ts`); the sandbox checks the hash over them and
+/// serves exactly those bytes afterwards.
+#[tokio::test]
+async fn push_uri_carries_the_document_content_under_the_request_hash() {
+    let (sb, client) = signed_in().await;
+    let user = sb.test_user();
+    let pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\npushed certificate\n%%EOF\n".to_vec();
+    let xml = b"<Certificate number=\"7700002\"/>".to_vec();
+    let uri = "in.gov.sandboxstate-INCER-7700002";
+    client
+        .push_uri()
+        .body_map(|b| {
+            b.digilockerid(user.digilockerid.clone())
+                .uri(uri)
+                .doctype("INCER")
+                .description("Income Certificate")
+                .docid("7700002")
+                .issuedate("01012024")
+                .action(PushUriRequestAction::A)
+                .document_pdf(&pdf)
+                .document_xml(&xml)
+        })
+        .send()
+        .await
+        .unwrap();
+    let push = sb
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/account/1/pushuri")
+        .unwrap();
+    assert_eq!(
+        push.status, 200,
+        "the sandbox accepted the hash over both contents"
+    );
+    assert_eq!(
+        client.download(uri).await.unwrap().bytes.as_ref(),
+        pdf.as_slice()
+    );
+    assert_eq!(
+        client.certificate_xml(uri).await.unwrap().bytes.as_ref(),
+        xml.as_slice()
+    );
+
+    // Content that is not what the field says is refused before sending.
+    sb.clear_requests();
+    let err = client
+        .push_uri()
+        .body_map(|b| {
+            b.digilockerid(user.digilockerid.clone())
+                .uri(uri)
+                .doctype("INCER")
+                .description("Income Certificate")
+                .docid("7700002")
+                .issuedate("01012024")
+                .action(PushUriRequestAction::U)
+                .document_pdf(b"<not a pdf/>")
+        })
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, digilocker_authpartner::Error::Validation(v) if v.field == "doccontent"),
+        "{err:?}"
+    );
+    assert!(sb.requests().is_empty());
+}
+
 #[tokio::test]
 #[allow(deprecated)]
 async fn signup_and_otp_verification() {

@@ -31,10 +31,14 @@
 //! | enum values added, type used in requests only | additive | more values can be sent |
 //! | enum values added (in a response) or removed | breaking | exhaustive `match`es stop compiling |
 //! | field required ↔ optional, or nullable changed | breaking | `T` vs `Option<T>` |
+//! | collection field required ↔ optional, type used in responses only | additive | typify keeps `Vec<T>` / `Map` with `#[serde(default)]` |
+//! | success response: no body ↔ empty object | additive | neither carries values |
 //! | additional properties added, removed or changed | breaking | the type's shape changes |
 //! | a non-object type's shape changed | breaking | |
 //!
 //! A type reachable from both requests and responses follows the request rules.
+//! Parameters and bodies of generated operations are compared in the
+//! generation view, which is what their builders take.
 //! Fields the signing layer owns (`clientid`, `ts`, `hmac` in signed request
 //! types) are not in the Rust types and are ignored. Labels describe the builder
 //! and field-access use of the client: adding a field still breaks code that
@@ -185,6 +189,7 @@ fn diff_operations(old: &Value, new: &Value, out: &mut Changes) {
             .collect()
     };
     let (old_ops, new_ops) = (index(old), index(new));
+    let (old_view, new_view) = (crate::generation_view(old), crate::generation_view(new));
     let name =
         |path: &str, method: &str, op: &Value| crate::method_name(op, &method.to_lowercase(), path);
     let subject = |path: &str, method: &str, op: &Value| {
@@ -231,11 +236,24 @@ fn diff_operations(old: &Value, new: &Value, out: &mut Changes) {
                         ),
                     );
                 }
-                diff_parameters(old, old_item, old_op, new, new_item, new_op, &mut push);
-                diff_body(old, old_op, new, new_op, &mut push);
+                // A generated builder takes what the generation view gives it
+                // (an upload's media types become a parameter there).
+                let (gen_old, gen_new) = (
+                    view_operation(&old_view, path, method).unwrap_or(old_op),
+                    view_operation(&new_view, path, method).unwrap_or(new_op),
+                );
+                diff_parameters(old, old_item, gen_old, new, new_item, gen_new, &mut push);
+                diff_body(old, gen_old, new, gen_new, &mut push);
                 let resp = |spec, op| success_response(spec, op).map(|(_, ty, _)| ty);
                 match (resp(old, old_op), resp(new, new_op)) {
                     (a, b) if a == b => {}
+                    // No body and an empty JSON object both carry nothing.
+                    (Some(a), Some(b)) if carries_nothing(&a) && carries_nothing(&b) => push(
+                        Impact::Additive,
+                        format!(
+                            "success response now declared as {b} (was {a}); it carries no values either way"
+                        ),
+                    ),
                     (a, b) => push(
                         Impact::Breaking,
                         format!(
@@ -259,6 +277,17 @@ fn diff_operations(old: &Value, new: &Value, out: &mut Changes) {
             (None, None) => {}
         }
     }
+}
+
+/// The generation view's operation at `path` and (upper-case) `method`, if
+/// it is generated (multipart operations are not).
+fn view_operation<'a>(view: &'a Value, path: &str, method: &str) -> Option<&'a Value> {
+    view.get("paths")?.get(path)?.get(method.to_lowercase())
+}
+
+/// A success response type without values: no body, or an empty object.
+fn carries_nothing(ty: &str) -> bool {
+    ty == "()" || ty == "{}"
 }
 
 fn diff_parameters(
@@ -499,8 +528,16 @@ fn diff_schema(
             );
         }
         if old.required != f.required || old.nullable != f.nullable {
+            // A collection keeps its Rust type either way (`#[serde(default)]`):
+            // only a request builder that now needs it breaks.
+            let same_type = old.rust_type() == f.rust_type();
+            let impact = if same_type && !(in_request && f.required) {
+                Impact::Additive
+            } else {
+                Impact::Breaking
+            };
             push(
-                Impact::Breaking,
+                impact,
                 format!(
                     "field `{path}` now {} (was {}): {} -> {}",
                     requiredness(f),

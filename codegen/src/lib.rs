@@ -14,6 +14,7 @@ mod canonical;
 mod diff;
 mod error;
 mod generate;
+mod inspect;
 mod lint;
 mod names;
 mod operations;
@@ -30,7 +31,8 @@ use std::path::{Path, PathBuf};
 pub use canonical::sort_keys;
 pub use diff::{ApiDiff, Change, Impact, Scope, diff};
 pub use error::PipelineError;
-pub use generate::{GeneratedCode, generate};
+pub use generate::{GeneratedCode, MANY_SHAPED_TYPES, SECRET_BEARING_TYPES, generate};
+pub use inspect::{builder_source, struct_field_types};
 pub use lint::lint_patches;
 pub use names::{
     DerivedMethodName, check_method_names, check_type_names, derived_method_names,
@@ -43,7 +45,10 @@ pub use patch_report::{Cause, Difference, NoteKind, PatchNote, PatchProblem, Pro
 pub use patches::{AppliedOp, Patch, Trace, apply_patches, load_patches, steps, trace_patches};
 pub use refs::check_references;
 pub use stats::{PatchStats, Standing, patch_stats};
-pub use surface::{OverlayError, OverlayMethod, overlay_methods, parse_overlay, render_surface};
+pub use surface::{
+    OverlayError, OverlayMethod, overlay_methods, parse_overlay, render_surface,
+    surface_field_types,
+};
 pub use view::{SIGNING_OWNED_FIELDS, generation_view};
 
 /// File name of the vendored upstream spec inside `spec/`.

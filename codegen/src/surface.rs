@@ -260,13 +260,25 @@ pub(crate) struct Field {
 }
 
 impl Field {
-    /// The Rust-ish type of the struct field (`Option<T>` unless required and not nullable).
+    /// The Rust type of the struct field, as typify generates it: `T` when
+    /// required and not nullable; a bare `Vec<T>` or `Map<K, V>` when only
+    /// optional (typify gives collections `#[serde(default)]`, absent means
+    /// empty); `Option<T>` otherwise. `tests/api_surface.rs` checks this
+    /// against the generated code.
     pub fn rust_type(&self) -> String {
-        if self.required && !self.nullable {
-            self.ty.clone()
-        } else {
+        if self.nullable || (!self.required && !self.defaults_when_absent()) {
             format!("Option<{}>", self.ty)
+        } else {
+            self.ty.clone()
         }
+    }
+
+    /// Whether an absent value deserializes as the type's default (an
+    /// optional, non-nullable collection).
+    pub fn defaults_when_absent(&self) -> bool {
+        !self.required
+            && !self.nullable
+            && (self.ty.starts_with("Vec<") || self.ty.starts_with("Map<"))
     }
 }
 
@@ -391,6 +403,9 @@ fn base_type(schema: &Value) -> String {
                 .map_or_else(|| "Value".to_string(), rust_type)
         ),
         _ if schema.get("properties").is_some() => "object".to_string(),
+        Some("object") if schema.get("maxProperties").and_then(Value::as_u64) == Some(0) => {
+            "{}".to_string()
+        }
         Some("object") | None => match schema.get("additionalProperties") {
             Some(Value::Object(inner)) if !inner.is_empty() => {
                 format!("Map<String, {}>", rust_type(&Value::Object(inner.clone())))
@@ -504,12 +519,15 @@ fn media_type_rust(media_type: &str, media: &Value) -> String {
     }
 }
 
-/// An operation's request body: its first media type and Rust-ish type.
+/// An operation's request body: its media types (`a | b` when it offers
+/// several) and the Rust-ish type of the first.
 pub(crate) fn request_body(spec: &Value, op: &Value) -> Option<Body> {
     let body = resolve(spec, op.get("requestBody")?);
-    let (media_type, media) = body.get("content")?.as_object()?.iter().next()?;
+    let content = body.get("content")?.as_object()?;
+    let (media_type, media) = content.iter().next()?;
+    let media_types: Vec<&str> = content.keys().map(String::as_str).collect();
     Some(Body {
-        media_type: media_type.clone(),
+        media_type: media_types.join(" | "),
         ty: if media_type.contains("json") || media_type.contains("form") {
             media
                 .get("schema")
@@ -670,12 +688,33 @@ fn auth_line(auth: Auth) -> &'static str {
     }
 }
 
+/// The API surface's Rust type for every top-level field of every component
+/// schema, keyed by type name and JSON field name (signing-owned fields left
+/// out): what the snapshot prints, for checking against the generated code.
+pub fn surface_field_types(spec: &Value) -> BTreeMap<String, BTreeMap<String, String>> {
+    let signed = signed_schemas(spec);
+    spec.pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(name, schema)| {
+            let fields = fields(schema, signed.contains(name.as_str()))
+                .into_iter()
+                .filter(|f| !f.signing_owned && !f.path.contains(['.', '[']))
+                .map(|f| (f.path.clone(), f.rust_type()))
+                .collect();
+            (name.to_upper_camel_case(), fields)
+        })
+        .collect()
+}
+
 /// Renders the public API surface of the client generated from `spec` (a
 /// patched spec) plus the `overlay` methods.
 pub fn render_surface(spec: &Value, overlay: &[OverlayMethod]) -> String {
     let mut s = String::new();
     let ops = spec_operations(spec);
     let runtime = operations(spec);
+    let view = crate::generation_view(spec);
     let _ = writeln!(s, "# Public API surface of digilocker-authpartner");
     let _ = writeln!(
         s,
@@ -736,14 +775,26 @@ pub fn render_surface(spec: &Value, overlay: &[OverlayMethod]) -> String {
                 let _ = writeln!(s, "  deprecated");
             }
         }
-        for p in parameters(spec, item, op) {
+        // The generated builder takes the generation view's parameters (an
+        // upload's media type becomes one); the patched spec's otherwise.
+        let view_op = view
+            .get("paths")
+            .and_then(|p| p.get(*path))
+            .and_then(|i| i.get(*method));
+        for p in parameters(spec, item, view_op.unwrap_or(op)) {
+            let from_body = view_op.is_some() && !parameters(spec, item, op).contains(&p);
             let _ = writeln!(
                 s,
-                "  param {} {}: {} ({})",
+                "  param {} {}: {} ({}{})",
                 p.location,
                 p.name,
                 p.ty,
-                if p.required { "required" } else { "optional" }
+                if p.required { "required" } else { "optional" },
+                if from_body {
+                    ", the body's media type"
+                } else {
+                    ""
+                }
             );
         }
         match request_body(spec, op) {
@@ -797,6 +848,9 @@ pub fn render_surface(spec: &Value, overlay: &[OverlayMethod]) -> String {
         }
         for f in fields(schema, signed.contains(name.as_str())) {
             let mut notes = vec![if f.required { "required" } else { "optional" }];
+            if f.defaults_when_absent() {
+                notes.push("absent means empty");
+            }
             if f.nullable {
                 notes.push("nullable");
             }
@@ -928,7 +982,7 @@ mod tests {
             [
                 ("a".into(), "object".into()),
                 ("a.b".into(), "Option<String>".into()),
-                ("c".into(), "Option<Vec<object>>".into()),
+                ("c".into(), "Vec<object>".into()),
                 ("c[].d".into(), "i64".into()),
             ]
         );

@@ -6,7 +6,7 @@ pub const SIGNING_OWNED_FIELDS: [&str; 3] = ["clientid", "ts", "hmac"];
 
 /// The view of the patched spec that progenitor generates from.
 ///
-/// It differs from the patched spec in three documented ways:
+/// It differs from the patched spec in four documented ways:
 /// - every operation's operationId is its `Client` method name
 ///   ([`crate::method_name`]), so an upstream-style id such as
 ///   `"Get Document Count id"` or a missing one never reaches progenitor;
@@ -15,7 +15,13 @@ pub const SIGNING_OWNED_FIELDS: [&str; 3] = ["clientid", "ts", "hmac"];
 ///   response types are still generated, and the overlay sends them;
 /// - request schemas of signed operations (those with an
 ///   `x-digilocker-request-hash` extension) lose the fields the signing layer
-///   owns, [`SIGNING_OWNED_FIELDS`].
+///   owns, [`SIGNING_OWNED_FIELDS`];
+/// - a request body offered as several binary media types (upload: PDF,
+///   JPEG, PNG) becomes one `application/octet-stream` body plus a required
+///   `Content-Type` header parameter enumerating them, because progenitor
+///   0.15 generates one body type per operation. The patched spec keeps the
+///   truth (OpenAPI ignores a `Content-Type` header parameter); the view is
+///   only how the builder takes the choice.
 pub fn generation_view(spec: &Value) -> Value {
     let mut view = spec.clone();
     let mut signed_schemas = Vec::new();
@@ -31,6 +37,7 @@ pub fn generation_view(spec: &Value) -> Value {
                         o.insert("operationId".into(), Value::String(name));
                     }
                 }
+                collapse_binary_media_types(op);
                 if op.get("x-digilocker-request-hash").is_some()
                     && let Some(name) = body_schema_name(op)
                 {
@@ -47,6 +54,40 @@ pub fn generation_view(spec: &Value) -> Value {
         }
     }
     view
+}
+
+/// Replaces a request body with several `format: binary` media types by an
+/// `application/octet-stream` body and a required `Content-Type` header
+/// parameter whose enum lists the media types, in the spec's order.
+fn collapse_binary_media_types(op: &mut Value) {
+    let Some(content) = op
+        .pointer("/requestBody/content")
+        .and_then(Value::as_object)
+    else {
+        return;
+    };
+    let binary = |media: &Value| {
+        media.pointer("/schema/type").and_then(Value::as_str) == Some("string")
+            && media.pointer("/schema/format").and_then(Value::as_str) == Some("binary")
+    };
+    if content.len() < 2 || !content.values().all(binary) {
+        return;
+    }
+    let types: Vec<Value> = content.keys().cloned().map(Value::String).collect();
+    op["requestBody"]["content"] = serde_json::json!({
+        "application/octet-stream": { "schema": { "type": "string", "format": "binary" } }
+    });
+    let header = serde_json::json!({
+        "in": "header",
+        "name": "Content-Type",
+        "required": true,
+        "description": "The file's media type; it must match the file's content.",
+        "schema": { "type": "string", "enum": types }
+    });
+    match op.get_mut("parameters").and_then(Value::as_array_mut) {
+        Some(params) => params.push(header),
+        None => op["parameters"] = Value::Array(vec![header]),
+    }
 }
 
 /// Whether an operation's request body is `multipart/form-data`.
@@ -85,6 +126,71 @@ fn strip_signing_fields(schema: &mut Value) {
             && let Some(obj) = schema.as_object_mut()
         {
             obj.remove("required");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn upload_spec(content: Value) -> Value {
+        json!({ "paths": { "/oauth2/1/file/upload": { "post": {
+            "parameters": [{ "in": "header", "name": "path", "required": true, "schema": { "type": "string" } }],
+            "requestBody": { "required": true, "content": content },
+            "responses": {}
+        } } } })
+    }
+
+    #[test]
+    fn several_binary_media_types_become_one_body_and_a_header_choice() {
+        let binary = json!({ "schema": { "type": "string", "format": "binary" } });
+        let spec = upload_spec(json!({
+            "application/pdf": binary, "image/jpeg": binary, "image/png": binary
+        }));
+        let view = generation_view(&spec);
+        let op = &view["paths"]["/oauth2/1/file/upload"]["post"];
+        let content = op["requestBody"]["content"].as_object().unwrap();
+        assert_eq!(
+            content.keys().collect::<Vec<_>>(),
+            ["application/octet-stream"]
+        );
+        let params = op["parameters"].as_array().unwrap();
+        assert_eq!(params.len(), 2);
+        assert_eq!(params[1]["name"], "Content-Type");
+        assert_eq!(params[1]["required"], true);
+        assert_eq!(
+            params[1]["schema"]["enum"],
+            json!(["application/pdf", "image/jpeg", "image/png"])
+        );
+        // The patched spec itself is untouched.
+        assert!(
+            spec.pointer(
+                "/paths/~1oauth2~11~1file~1upload/post/requestBody/content/application~1pdf"
+            )
+            .is_some()
+        );
+    }
+
+    #[test]
+    fn one_media_type_or_a_structured_body_is_left_alone() {
+        let one = upload_spec(
+            json!({ "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } }),
+        );
+        let mixed = upload_spec(json!({
+            "application/json": { "schema": { "type": "object" } },
+            "image/png": { "schema": { "type": "string", "format": "binary" } }
+        }));
+        for spec in [one, mixed] {
+            let view = generation_view(&spec);
+            let op = &view["paths"]["/oauth2/1/file/upload"]["post"];
+            assert_eq!(
+                op["requestBody"],
+                spec["paths"]["/oauth2/1/file/upload"]["post"]["requestBody"]
+            );
+            assert_eq!(op["parameters"].as_array().unwrap().len(), 1);
         }
     }
 }

@@ -89,6 +89,10 @@ pub struct SandboxConfig {
     pub scope: String,
     /// The seeded default user, who consents in the authorize step.
     pub test_user: TestUser,
+    /// Accept `client_id`/`client_secret` form fields on the refresh grant
+    /// (default `false`: Requester API Spec v1.12 p.8 documents only HTTP
+    /// Basic there, so body credentials get `invalid_client`).
+    pub refresh_body_credentials: bool,
 }
 
 impl Default for SandboxConfig {
@@ -107,6 +111,7 @@ impl Default for SandboxConfig {
             signup_otp: "654321".into(),
             scope: catalogue::default_scope(),
             test_user: TestUser::default(),
+            refresh_body_credentials: false,
         }
     }
 }

@@ -271,6 +271,41 @@ async fn refresh(sb: &digilocker_sandbox::Sandbox, token: &str) -> (u16, Value) 
     (s, resp.json().await.unwrap())
 }
 
+/// Requester v1.12 p.8: the refresh grant authenticates the client with
+/// HTTP Basic only; body credentials are refused unless configured.
+#[tokio::test]
+async fn refresh_refuses_body_credentials_unless_allowed() {
+    for allowed in [false, true] {
+        let sb = start_with(SandboxConfig {
+            refresh_body_credentials: allowed,
+            ..Default::default()
+        })
+        .await;
+        let first = login(&sb).await;
+        let token = first["refresh_token"].as_str().unwrap();
+        let resp = http()
+            .post(format!("{}/oauth2/1/token", sb.base_url()))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", token),
+                ("client_id", sb.client_id()),
+                ("client_secret", sb.client_secret()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let s = resp.status().as_u16();
+        let b: Value = resp.json().await.unwrap();
+        if allowed {
+            assert_eq!(s, 200, "{b}");
+        } else {
+            assert_error(s, &b, 400, "invalid_client");
+            // The refresh token was not spent by the refused request.
+            assert_eq!(refresh(&sb, token).await.0, 200);
+        }
+    }
+}
+
 #[tokio::test]
 async fn refresh_rotates_and_is_counted() {
     let sb = start().await;

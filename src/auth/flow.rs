@@ -29,8 +29,10 @@ pub enum DeviceLogin {
 }
 
 impl Client {
-    fn with_credentials(&self, req: &mut TokenRequest) {
-        if self.config().credentials_in == CredentialsIn::Body {
+    /// Puts the client credentials in the form when `mode` says so; otherwise
+    /// the transport sends them in HTTP Basic.
+    fn with_credentials(&self, req: &mut TokenRequest, mode: CredentialsIn) {
+        if mode == CredentialsIn::Body {
             req.client_id = Some(self.config().client_id.clone());
             req.client_secret = Some(self.config().client_secret.clone());
         }
@@ -56,7 +58,7 @@ impl Client {
         req.code = Some(code);
         req.redirect_uri = Some(pending.redirect_uri.clone());
         req.code_verifier = Some(pending.verifier.secret().clone());
-        self.with_credentials(&mut req);
+        self.with_credentials(&mut req, self.config().credentials_in);
         let mut tokens = if pending.openid {
             self.get_access_token_oidc().body(req).send().await?
         } else {
@@ -92,7 +94,7 @@ impl Client {
     ) -> Result<TokenResponse, Error> {
         let mut req = TokenRequest::new(GrantType::RefreshToken);
         req.refresh_token = Some(refresh_token);
-        self.with_credentials(&mut req);
+        self.with_credentials(&mut req, self.config().refresh_credentials_in);
         Ok(self.get_access_token().body(req).send().await?.into_inner())
     }
 
@@ -169,7 +171,7 @@ impl Client {
         let mut req = TokenRequest::new(GrantType::DeviceCode);
         req.device_code = Some(device_code.to_string());
         req.dl_otp = Some(SecretString::from(otp.to_string()));
-        self.with_credentials(&mut req);
+        self.with_credentials(&mut req, self.config().credentials_in);
         let tokens = self.get_access_token().body(req).send().await?.into_inner();
         self.tokens().save(StoredTokens::from(&tokens)).await?;
         Ok(tokens)

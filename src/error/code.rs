@@ -178,12 +178,19 @@ impl ErrorCode {
     /// and [`Error::is_retryable`](crate::Error::is_retryable) follow.
     pub fn retry_class(&self) -> RetryClass {
         match self {
-            Self::RepositoryServiceUnresponsive | Self::PartnerServiceUnresponsive => {
-                RetryClass::Transient
-            }
-            Self::UnexpectedError | Self::InternalServerError | Self::Other(_) => {
-                RetryClass::ByStatus
-            }
+            // "Unresponsive" upstreams (Requester v1.12, 500/530) and OAuth's
+            // temporary overload or maintenance (RFC 6749 §4.1.2.1).
+            Self::RepositoryServiceUnresponsive
+            | Self::PartnerServiceUnresponsive
+            | Self::TemporarilyUnavailable => RetryClass::Transient,
+            // Generic failures, including an issuer repository's bad answer
+            // or exception: they say nothing about a second attempt.
+            Self::UnexpectedError
+            | Self::InternalServerError
+            | Self::ServerError
+            | Self::RepositoryServiceResperror
+            | Self::RepositoryServiceException
+            | Self::Other(_) => RetryClass::ByStatus,
             _ => RetryClass::Permanent,
         }
     }
@@ -198,5 +205,81 @@ impl fmt::Display for ErrorCode {
 impl From<&str> for ErrorCode {
     fn from(s: &str) -> Self {
         Self::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every catalogued code's class, written out: a new code, or a change
+    /// of class, is a visible edit here.
+    #[test]
+    fn every_known_code_has_its_retry_class() {
+        use RetryClass::{ByStatus, Permanent, Transient};
+        let table: &[(&str, RetryClass)] = &[
+            ("invalid_token", Permanent),
+            ("insufficient_scope", Permanent),
+            ("invalid_client", Permanent),
+            ("invalid_grant", Permanent),
+            ("invalid_grant_type", Permanent),
+            ("invalid_request", Permanent),
+            ("invalid_scope", Permanent),
+            ("unauthorized_client", Permanent),
+            ("unsupported_response_type", Permanent),
+            ("access_denied", Permanent),
+            ("user_loggedout", Permanent),
+            ("server_error", ByStatus),
+            ("temporarily_unavailable", Transient),
+            ("invalid_client_id", Permanent),
+            ("invalid_parameter", Permanent),
+            ("invalid_id", Permanent),
+            ("uri_missing", Permanent),
+            ("invalid_uri", Permanent),
+            ("repository_service_unresponsive", Transient),
+            ("repository_service_unpublished", Permanent),
+            ("repository_service_inactive", Permanent),
+            ("repository_service_configerror", Permanent),
+            ("repository_service_resperror", ByStatus),
+            ("repository_service_exception", ByStatus),
+            ("partner_service_unresponsive", Transient),
+            ("aadhaar_not_linked", Permanent),
+            ("aadhaar_not_available", Permanent),
+            ("path_missing", Permanent),
+            ("contenttype_missing", Permanent),
+            ("hmac_missing", Permanent),
+            ("filename_missing", Permanent),
+            ("hmac_mismatch", Permanent),
+            ("invalid_filename", Permanent),
+            ("invalid_filesize", Permanent),
+            ("invalid_filetype", Permanent),
+            ("invalid_path", Permanent),
+            ("file_data_missing", Permanent),
+            ("mimetype_mismatch", Permanent),
+            ("invalid_orgid", Permanent),
+            ("invalid_doctype", Permanent),
+            ("pull_response_pending", Permanent),
+            ("uri_exists", Permanent),
+            ("record_not_found", Permanent),
+            ("invalid_digilocker_id", Permanent),
+            ("unexpected_error", ByStatus),
+            ("internal_server_error", ByStatus),
+            ("invalid_response_type", Permanent),
+            ("invalid_username", Permanent),
+            ("invalid_mobile", Permanent),
+            ("multiple_mobile_accounts", Permanent),
+            ("otp_error", Permanent),
+            ("parameter_missing", Permanent),
+            ("invalid_ts", Permanent),
+            ("mobile_exists", Permanent),
+            ("auth_failure", Permanent),
+        ];
+        let listed: Vec<&str> = table.iter().map(|(c, _)| *c).collect();
+        let known: Vec<&str> = ErrorCode::KNOWN.iter().map(ErrorCode::as_str).collect();
+        assert_eq!(listed, known, "the table lists every known code, in order");
+        for (code, class) in table {
+            assert_eq!(ErrorCode::parse(code).retry_class(), *class, "{code}");
+        }
+        assert_eq!(ErrorCode::parse("brand_new_code").retry_class(), ByStatus);
     }
 }

@@ -558,6 +558,7 @@ mod tests {
         assert_eq!(
             transient,
             [
+                &ErrorCode::TemporarilyUnavailable,
                 &ErrorCode::RepositoryServiceUnresponsive,
                 &ErrorCode::PartnerServiceUnresponsive
             ]

@@ -264,7 +264,7 @@ fn a_field_removed_from_a_patched_schema_is_breaking_without_a_patch_edit() {
     assert!(output.status.success(), "{text}");
     // 0015's steps on the removed field are skipped and named.
     assert!(text.contains(
-        "patches/0015-meta-responses.json ops 160-161: obsolete, skipped: /components/schemas/VerifyAccountResponse/required no longer lists \"digilockerid\""
+        "patches/0015-meta-responses.json ops 164-165: obsolete, skipped: /components/schemas/VerifyAccountResponse/required no longer lists \"digilockerid\""
     ), "{text}");
     assert!(text.contains(
         "obsolete, skipped: upstream no longer has the field `digilockerid` (/components/schemas/VerifyAccountResponse/properties/digilockerid)"

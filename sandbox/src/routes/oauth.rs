@@ -435,6 +435,15 @@ fn check_client(
         .is_some_and(|s| ct_eq(s, &cfg.client_secret));
     // Limited-input devices cannot keep a secret: the device grant needs the
     // client id, and a secret only if one is sent.
+    // The refresh grant documents only HTTP Basic (Requester v1.12 p.8).
+    let in_body = field(form, "client_secret").is_some() || field(form, "client_id").is_some();
+    if grant_type == "refresh_token" && in_body && !cfg.refresh_body_credentials {
+        return Err(ApiError::new(
+            400,
+            "invalid_client",
+            "The refresh grant takes the client credentials in HTTP Basic only",
+        ));
+    }
     let client_ok = if grant_type == DEVICE_GRANT {
         id_ok && (client_secret.is_none() || secret_ok)
     } else {
