@@ -20,10 +20,10 @@ use std::io::BufRead as _;
 use digilocker_authpartner::auth::{Acr, InMemoryTokenStore};
 use digilocker_authpartner::auth::{DeviceLogin, TokenKind};
 use digilocker_authpartner::types::{
-    PushUriRequestAction, SignupRequestConsent, SignupRequestGender, SignupRequestVerification,
+    PushUriRequestAction, SignupRequestConsent, SignupRequestVerification,
 };
 use digilocker_authpartner::xml::signature::{SignatureReport, TrustAnchors};
-use digilocker_authpartner::{Client, Error, PullConsent};
+use digilocker_authpartner::{Client, Error, Gender, PullConsent};
 use digilocker_sandbox::Sandbox;
 
 /// Test data the sandbox knows; absent against a real server.
@@ -271,7 +271,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let folder = root
                 .items
                 .iter()
-                .find(|i| i.type_ == "dir")
+                .find(|i| i.type_ == digilocker_authpartner::types::ItemType::Dir)
                 .map(|i| (i.name.clone(), i.id.clone().unwrap_or_default()));
             let dir = root.directory.clone().unwrap_or_default();
             Ok((
@@ -437,7 +437,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                         b.uid(data.uid.replace("1234", "5678"))
                             .name("Walkthrough Sandbox")
                             .dob("01011991")
-                            .gender(SignupRequestGender::F)
+                            .gender(Gender::Female)
                             .mobile("9999900055")
                             .consent(SignupRequestConsent::Y)
                             .verification(Some(SignupRequestVerification::Y))

@@ -14,6 +14,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod dates;
 mod error;
 pub mod multipart;
 mod operations;
@@ -48,3 +49,6 @@ pub struct ReadmeDoctests;
 pub use error::{AuthError, Error, ErrorCode, IntegrityFailure, RetryClass, ValidationError};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, types};
 pub use pull::PullConsent;
+pub use shapes::Gender;
+/// The date crate of the typed accessors in [`dates`], re-exported.
+pub use time;

@@ -11,9 +11,9 @@ use std::pin::Pin;
 
 use digilocker_authpartner::auth::{DeviceLogin, PkceVerifier, TokenKind};
 use digilocker_authpartner::types::{
-    PullDocumentRequestConsent, PushUriRequestAction, SignupRequestConsent, SignupRequestGender,
+    PullDocumentRequestConsent, PushUriRequestAction, SignupRequestConsent,
 };
-use digilocker_authpartner::{AuthError, Client, Error, ErrorCode, PullConsent};
+use digilocker_authpartner::{AuthError, Client, Error, ErrorCode, Gender, PullConsent};
 use digilocker_sandbox::Sandbox;
 
 /// The typed error a case must produce.
@@ -314,7 +314,7 @@ async fn bad_inputs_are_rejected_before_the_network() {
                     .uid(uid)
                     .name("Ravi Sandbox")
                     .dob(dob)
-                    .gender(SignupRequestGender::M)
+                    .gender(Gender::Male)
                     .mobile(mobile);
                 match consent {
                     Some(c) => b.consent(c),

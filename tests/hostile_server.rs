@@ -499,4 +499,22 @@ async fn every_shape_the_pdfs_show_decodes() {
             .as_slice()
             .is_empty()
     );
+    // A blank value that does not apply reads as `None` (patch 0035), the
+    // item type is an enum, and dates have typed accessors.
+    use digilocker_authpartner::types::ItemType;
+    let (file, dir) = (&uploaded.items[0], &uploaded.items[1]);
+    assert_eq!((file.type_, file.id.as_deref()), (ItemType::File, None));
+    assert_eq!(
+        (dir.type_, dir.id.as_deref()),
+        (ItemType::Dir, Some("5678"))
+    );
+    assert_eq!(dir.uri, None);
+    assert_eq!(issued.items[0].parent, None);
+    let may12 = digilocker_authpartner::time::Date::from_calendar_date(
+        2015,
+        digilocker_authpartner::time::Month::May,
+        12,
+    )
+    .unwrap();
+    assert_eq!(dir.uploaded_on(), Some(may12));
 }

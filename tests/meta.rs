@@ -4,10 +4,8 @@
 mod common;
 
 use common::{sandbox_and_client, signed_in};
-use digilocker_authpartner::types::{
-    PushUriRequestAction, SignupRequestConsent, SignupRequestGender,
-};
-use digilocker_authpartner::{Error, ErrorCode};
+use digilocker_authpartner::types::{PushUriRequestAction, SignupRequestConsent};
+use digilocker_authpartner::{Error, ErrorCode, Gender};
 use digilocker_sandbox::Fault;
 
 #[tokio::test]
@@ -200,7 +198,7 @@ async fn signup_and_otp_verification() {
             b.uid("999999990019")
                 .name("Ravi Sandbox")
                 .dob("15081985")
-                .gender(SignupRequestGender::M)
+                .gender(Gender::Male)
                 .mobile("9999900077")
                 .consent(SignupRequestConsent::Y)
                 .verification(Some(

@@ -12,10 +12,10 @@ use common::{client_for, sign_in};
 use digilocker_authpartner::retry::RetryPolicy;
 use digilocker_authpartner::signing::BodySigner;
 use digilocker_authpartner::types::{
-    PullDocumentRequestConsent, PushUriRequestAction, SignupRequestConsent, SignupRequestGender,
+    PullDocumentRequestConsent, PushUriRequestAction, SignupRequestConsent,
     SignupRequestVerification,
 };
-use digilocker_authpartner::{Client, Error, ErrorCode};
+use digilocker_authpartner::{Client, Error, ErrorCode, Gender};
 use digilocker_sandbox::{Fault, Sandbox};
 
 const USER: &str = "/oauth2/1/user";
@@ -361,7 +361,7 @@ async fn non_idempotent_operations_are_never_retried() {
             b.uid("999999990042")
                 .name("Ravi Sandbox")
                 .dob("01011990")
-                .gender(SignupRequestGender::M)
+                .gender(Gender::Male)
                 .mobile("9000000042")
                 .verification(Some(SignupRequestVerification::N))
                 .consent(SignupRequestConsent::Y)

@@ -71,7 +71,9 @@ async fn uploaded_uri(client: &Client, folder: Option<&str>, name: &str) -> Stri
             let id = root
                 .items
                 .iter()
-                .find(|i| i.name == folder && i.type_ == "dir")
+                .find(|i| {
+                    i.name == folder && i.type_ == digilocker_authpartner::types::ItemType::Dir
+                })
                 .and_then(|i| i.id.clone())
                 .expect("folder listed");
             client

@@ -33,6 +33,7 @@
 //! | field required ↔ optional, or nullable changed | breaking | `T` vs `Option<T>` |
 //! | collection field required ↔ optional, type used in responses only | additive | typify keeps `Vec<T>` / `Map` with `#[serde(default)]` |
 //! | success response: no body ↔ empty object | additive | neither carries values |
+//! | field starts or stops reading a blank value as `None` | breaking | `Some("")` vs `None` |
 //! | additional properties added, removed or changed | breaking | the type's shape changes |
 //! | a non-object type's shape changed | breaking | |
 //!
@@ -525,6 +526,19 @@ fn diff_schema(
             push(
                 impact,
                 format!("field `{path}` type changed: {} -> {}", old.ty, f.ty),
+            );
+        }
+        if old.blank_is_absent != f.blank_is_absent {
+            push(
+                Impact::Breaking,
+                format!(
+                    "field `{path}` {} a blank value as None",
+                    if f.blank_is_absent {
+                        "now reads"
+                    } else {
+                        "no longer reads"
+                    }
+                ),
             );
         }
         if old.required != f.required || old.nullable != f.nullable {

@@ -22,6 +22,10 @@ pub const MANY_SHAPED_TYPES: [(&str, &str); 3] = [
     ("AccountFlag", "crate::shapes::AccountFlag"),
 ];
 
+/// Enums whose values the PDFs list but whose future values must not fail a
+/// whole response: the overlay's types keep an unknown value verbatim.
+pub const OPEN_ENUM_TYPES: [(&str, &str); 1] = [("Gender", "crate::shapes::Gender")];
+
 /// The pipeline's outputs, written to `OUT_DIR` by build.rs.
 #[derive(Clone, Debug)]
 pub struct GeneratedCode {
@@ -39,7 +43,11 @@ fn settings() -> GenerationSettings {
         .with_inner_type("crate::client::ClientState".parse().expect("valid tokens"))
         .with_hooks(HooksMode::Expected)
         .with_derive("PartialEq");
-    for (schema, rust) in SECRET_BEARING_TYPES.into_iter().chain(MANY_SHAPED_TYPES) {
+    for (schema, rust) in SECRET_BEARING_TYPES
+        .into_iter()
+        .chain(MANY_SHAPED_TYPES)
+        .chain(OPEN_ENUM_TYPES)
+    {
         settings.with_replacement(schema, rust, std::iter::empty());
     }
     settings
@@ -69,6 +77,7 @@ pub fn generate(spec: &Value, view: &Value) -> Result<GeneratedCode, PipelineErr
             .position(|op| op.id == id || op.id.to_snake_case() == id)
     };
     crate::rewrite::rewrite_operations(&mut file, &index_of)?;
+    crate::fields::mark_blank_is_absent(&mut file, &crate::fields::blank_is_absent_fields(view))?;
     Ok(GeneratedCode {
         client: prettyplease::unparse(&file),
         operations: render_operations_table(&table),

@@ -78,7 +78,7 @@ fn type_ident(ty: &syn::Type) -> Option<&syn::Ident> {
     }
 }
 
-fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
+pub(crate) fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
     let mut rename = None;
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         let _ = attr.parse_nested_meta(|meta| {
@@ -94,7 +94,7 @@ fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
     rename
 }
 
-fn short_type(ty: &syn::Type) -> String {
+pub(crate) fn short_type(ty: &syn::Type) -> String {
     let mut text: String = ty
         .to_token_stream()
         .to_string()

@@ -13,6 +13,7 @@
 mod canonical;
 mod diff;
 mod error;
+mod fields;
 mod generate;
 mod inspect;
 mod lint;
@@ -31,7 +32,10 @@ use std::path::{Path, PathBuf};
 pub use canonical::sort_keys;
 pub use diff::{ApiDiff, Change, Impact, Scope, diff};
 pub use error::PipelineError;
-pub use generate::{GeneratedCode, MANY_SHAPED_TYPES, SECRET_BEARING_TYPES, generate};
+pub use fields::BLANK_IS_ABSENT;
+pub use generate::{
+    GeneratedCode, MANY_SHAPED_TYPES, OPEN_ENUM_TYPES, SECRET_BEARING_TYPES, generate,
+};
 pub use inspect::{builder_source, struct_field_types};
 pub use lint::lint_patches;
 pub use names::{

@@ -257,6 +257,8 @@ pub(crate) struct Field {
     pub nullable: bool,
     /// Filled in by the signing layer, so not a field of the Rust type.
     pub signing_owned: bool,
+    /// A blank value reads as `None` (`x-digilocker-blank-is-absent`).
+    pub blank_is_absent: bool,
 }
 
 impl Field {
@@ -445,6 +447,10 @@ fn push_fields(schema: &Value, prefix: &str, signing_owned: bool, out: &mut Vec<
             signing_owned: signing_owned
                 && prefix.is_empty()
                 && SIGNING_OWNED_FIELDS.contains(&name.as_str()),
+            blank_is_absent: prop
+                .get(crate::fields::BLANK_IS_ABSENT)
+                .and_then(Value::as_bool)
+                == Some(true),
         });
         if ref_name(prop).is_none() {
             if prop.get("properties").is_some() {
@@ -850,6 +856,9 @@ pub fn render_surface(spec: &Value, overlay: &[OverlayMethod]) -> String {
             let mut notes = vec![if f.required { "required" } else { "optional" }];
             if f.defaults_when_absent() {
                 notes.push("absent means empty");
+            }
+            if f.blank_is_absent {
+                notes.push("blank means None");
             }
             if f.nullable {
                 notes.push("nullable");

@@ -113,7 +113,7 @@ pub struct TokenResponse {
     pub dob: Option<String>,
     /// `M`, `F` or `T`.
     #[serde(default)]
-    pub gender: Option<String>,
+    pub gender: Option<crate::shapes::Gender>,
     /// `Y` when e-Aadhaar data is available.
     #[serde(default)]
     pub eaadhaar: Option<String>,

@@ -75,7 +75,7 @@ pub struct Person {
     /// `dob`, as sent (e.g. `DD-MM-YYYY`).
     pub dob: Option<String>,
     /// `gender`: `M`, `F` or `T`.
-    pub gender: Option<String>,
+    pub gender: Option<crate::shapes::Gender>,
     /// `motherName`.
     pub mother_name: Option<String>,
     /// `category`.
@@ -248,7 +248,7 @@ impl RawCertificate {
                     title: non_empty(p.title),
                     name: non_empty(p.name),
                     dob: non_empty(p.dob),
-                    gender: non_empty(p.gender),
+                    gender: non_empty(p.gender).map(|g| crate::shapes::Gender::parse(&g)),
                     mother_name: non_empty(p.mother_name),
                     category: non_empty(p.category),
                     phone: non_empty(p.phone),
@@ -298,7 +298,7 @@ mod tests {
         let p = &c.issued_to[0];
         assert_eq!(p.name.as_deref(), Some("Asha Sandbox Kumari"));
         assert_eq!(p.dob.as_deref(), Some("01-01-1990"));
-        assert_eq!(p.gender.as_deref(), Some("F"));
+        assert_eq!(p.gender, Some(crate::shapes::Gender::Female));
         assert_eq!(p.masked_uid.as_deref(), Some("xxxxxxxx1234"));
         assert_eq!(p.title, None);
         assert!(c.certificate_data.unwrap().starts_with("<Document uri="));

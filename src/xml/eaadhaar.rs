@@ -22,7 +22,7 @@ pub struct EAadhaar {
     /// `Poi/@dob`, as sent (e.g. `DD-MM-YYYY`).
     pub dob: Option<String>,
     /// `Poi/@gender`: `M`, `F` or `T`.
-    pub gender: Option<String>,
+    pub gender: Option<crate::shapes::Gender>,
     /// The address (`Poa`).
     pub address: Address,
     /// Whether `<Pht>` (the Base64 JPEG photo) is present and non-empty.
@@ -181,7 +181,7 @@ impl RawUidData {
             masked_uid: mask_uid(self.uid),
             name: non_empty(poi.name),
             dob: non_empty(poi.dob),
-            gender: non_empty(poi.gender),
+            gender: non_empty(poi.gender).map(|g| crate::shapes::Gender::parse(&g)),
             address: Address {
                 care_of: non_empty(poa.co),
                 house: non_empty(poa.house),
@@ -225,7 +225,7 @@ mod tests {
         assert_eq!(k.masked_uid.as_deref(), Some("xxxxxxxx1234"));
         assert_eq!(k.name.as_deref(), Some("Asha Sandbox Kumari"));
         assert_eq!(k.dob.as_deref(), Some("01-01-1990"));
-        assert_eq!(k.gender.as_deref(), Some("F"));
+        assert_eq!(k.gender, Some(crate::shapes::Gender::Female));
         assert_eq!(k.timestamp.as_deref(), Some("2024-01-02T03:04:05Z"));
         assert!(k.photo_present);
         let a = &k.address;

@@ -1,7 +1,15 @@
 //! Field types for values the official PDFs show in more than one shape
 //! (their field list says one thing, a sample another). A real server
 //! follows one of them and we cannot know which, so each accepts every shape
-//! the PDFs show; one odd item can never fail a whole listing.
+//! the PDFs show; one odd item can never fail a whole listing. Also here:
+//! [`Gender`], an enum that keeps unknown values, and [`blank_as_none`],
+//! for properties whose blank value means "does not apply".
+
+mod blank;
+mod gender;
+
+pub use blank::blank_as_none;
+pub use gender::Gender;
 
 use std::fmt;
 
