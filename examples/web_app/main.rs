@@ -34,10 +34,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("DigiLocker web app on http://localhost:{port}");
     println!("  DigiLocker at {}", backend.config.client.baseurl());
     if let Some(sb) = &backend.sandbox {
-        println!(
-            "  embedded sandbox; test user {}",
-            sb.test_user().name
-        );
+        println!("  embedded sandbox; test user {}", sb.test_user().name);
     }
     println!("Serving until Ctrl-C.");
     axum::serve(listener, app::router(backend.config))

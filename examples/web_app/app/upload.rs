@@ -4,8 +4,8 @@
 //! typed errors, and DigiLocker's own refusals, become readable notices on
 //! the documents page.
 
-use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::extract::State;
+use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::http::StatusCode;
 use bytes::Bytes;
 use digilocker_authpartner::{Error, ValidationError};
@@ -36,7 +36,12 @@ pub async fn upload(
 }
 
 /// Uploads `bytes` as `name` and describes the outcome.
-async fn send(app: &AppConfig, session: &Session, name: &str, bytes: Bytes) -> Result<Notice, Problem> {
+async fn send(
+    app: &AppConfig,
+    session: &Session,
+    name: &str,
+    bytes: Bytes,
+) -> Result<Notice, Problem> {
     let dest = format!("{FOLDER}/{name}");
     let client = session::client_for(&app.client, session);
     match client.upload_bytes(bytes, &dest).await {
@@ -74,9 +79,7 @@ async fn read_file(form: Result<Multipart, MultipartRejection>) -> Result<(Strin
 
 fn unreadable(e: MultipartError) -> Notice {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        Notice::Invalid(
-            "The file is larger than the 10 MB DigiLocker accepts.".into(),
-        )
+        Notice::Invalid("The file is larger than the 10 MB DigiLocker accepts.".into())
     } else {
         Notice::Invalid("The upload could not be read; please try again.".into())
     }
@@ -94,7 +97,10 @@ pub fn explain(error: &ValidationError, file_name: &str) -> String {
             "\u{201c}{file_name}\u{201d} cannot be uploaded: the file {}.",
             error.reason
         ),
-        other => format!("\u{201c}{file_name}\u{201d} cannot be uploaded: {other} {}.", error.reason),
+        other => format!(
+            "\u{201c}{file_name}\u{201d} cannot be uploaded: {other} {}.",
+            error.reason
+        ),
     }
 }
 
@@ -110,6 +116,9 @@ mod tests {
             "\u{201c}notes.pdf\u{201d} cannot be uploaded: the file content is not a PDF, PNG or JPEG file."
         );
         let path = ValidationError::new("path", "must be ASCII");
-        assert!(explain(&path, "é.pdf").contains("its name is not accepted (the destination path must be ASCII)"));
+        assert!(
+            explain(&path, "é.pdf")
+                .contains("its name is not accepted (the destination path must be ASCII)")
+        );
     }
 }
