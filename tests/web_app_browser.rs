@@ -7,10 +7,11 @@
 //!
 //! The browser is driven by playwright-core (npm, one package, no browser
 //! download) through `tests/browser/driver.mjs`, not by a Rust WebDriver
-//! client: fantoccini pulls `webdriver`, `icu_segmenter`, a second `http`
-//! and `cookie`, about 55 s of extra compile time in every clean
-//! `cargo test --workspace` (and again for clippy), where playwright-core
-//! costs a 3 s `npm ci` and needs no chromedriver.
+//! client: fantoccini brings `webdriver`, `icu_segmenter` 1.5, a second
+//! `http` and `cookie`, about 40 s more compile CPU in every clean
+//! `cargo test --workspace` (and again for clippy; `cargo build --timings`
+//! on this 2-core machine), where playwright-core is one npm package
+//! (14 MB, a 3 s `npm ci`), compiles nothing and needs no chromedriver.
 //!
 //! Needs Chromium (`/usr/bin/chromium` or `DIGILOCKER_TEST_CHROMIUM`), Node.js
 //! and `npm ci --prefix tests/browser`. Without them the test is skipped
