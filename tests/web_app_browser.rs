@@ -113,15 +113,23 @@ async fn to_consent_page(browser: &mut Browser, run: &Running) -> Page {
     consent
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sign_in_consent_documents_download_upload_and_deny_in_chromium() {
-    let tools = match Tools::find() {
-        Ok(tools) => tools,
+/// The browser tools, or `None` (with a message) when they are missing
+/// outside CI; under `CI=true` a missing tool fails the test.
+fn tools_or_skip() -> Option<Tools> {
+    match Tools::find() {
+        Ok(tools) => Some(tools),
         Err(why) if in_ci() => panic!("the browser test cannot run in CI: {why}"),
         Err(why) => {
             eprintln!("SKIPPED web_app browser test: {why}");
-            return;
+            None
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_allow_documents_download_and_upload_in_chromium() {
+    let Some(tools) = tools_or_skip() else {
+        return;
     };
     let run = start().await;
     let out = artifacts();
@@ -253,18 +261,35 @@ async fn sign_in_consent_documents_download_upload_and_deny_in_chromium() {
         "nothing was sent"
     );
 
-    // Deny: a clear page, no code, no token request, not signed in.
+    // Sign out: the grant is revoked.
     let signed_out = browser.click("#sign-out").await;
     signed_out.assert_shows(&["Sign in with DigiLocker"]);
     assert_eq!(
         logged(&run.sandbox.requests(), 0, "POST", "/oauth2/1/revoke").len(),
         1
     );
+    browser.close().await;
+    run.server.abort();
+    run.sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deny_forged_callback_expired_session_and_killed_browser_in_chromium() {
+    let Some(tools) = tools_or_skip() else {
+        return;
+    };
+    let run = start().await;
+    let out = artifacts();
+    let profile = tempfile::tempdir().expect("profile dir");
+    let mut browser = Browser::launch(&tools, profile.path()).await;
+
+    // Deny: a clear page, no code, no token request, not signed in.
     to_consent_page(&mut browser, &run).await;
     let before = run.sandbox.requests().len();
     let denied = browser.click("#deny").await;
     assert_eq!(denied.status, Some(403));
     denied.assert_shows(&["Sign-in cancelled", "You declined"]);
+    browser.screenshot(&out.join("denied-page.png")).await;
     assert!(denied.url.starts_with(&format!("{}callback?", run.home)));
     let log = run.sandbox.requests();
     let answer = logged(&log, before, "POST", "/oauth2/1/authorize");
