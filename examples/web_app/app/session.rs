@@ -60,8 +60,16 @@ pub fn client_for(client: &Client, session: &Session) -> Client {
 }
 
 /// A [`TokenStore`] in the server-side session.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SessionTokenStore(Session);
+
+/// Not derived: a `Session`'s `Debug` shows its id and every value in it,
+/// the tokens and the PKCE verifier included.
+impl std::fmt::Debug for SessionTokenStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionTokenStore(..)")
+    }
+}
 
 fn store_error(e: impl std::fmt::Display) -> StoreError {
     StoreError(format!("session: {e}"))
@@ -96,5 +104,43 @@ impl TokenStore for SessionTokenStore {
                 .map(drop)
                 .map_err(store_error)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use tower_sessions::MemoryStore;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn tokens_round_trip_and_never_show_in_debug() {
+        let session = Session::new(None, Arc::new(MemoryStore::default()), None);
+        let store = SessionTokenStore(session.clone());
+        assert!(store.load().await.unwrap().is_none());
+        store
+            .save(StoredTokens {
+                access_token: "access-7f3a".to_string().into(),
+                refresh_token: Some("refresh-9c1d".to_string().into()),
+                expires_at: SystemTime::now() + Duration::from_secs(60),
+            })
+            .await
+            .unwrap();
+        let loaded = store.load().await.unwrap().expect("stored");
+        assert!(loaded.remaining_lifetime() > Duration::from_secs(50));
+        let client = Client::builder("id", "secret")
+            .redirect_uri("https://partner.example/callback")
+            .build()
+            .unwrap();
+        let shown = format!("{store:?} {:?}", client_for(&client, &session));
+        assert!(
+            !shown.contains("access-7f3a") && !shown.contains("refresh-9c1d"),
+            "{shown}"
+        );
+        store.clear().await.unwrap();
+        assert!(store.load().await.unwrap().is_none());
+        assert_eq!(user_name(&session).await.unwrap(), None);
     }
 }
