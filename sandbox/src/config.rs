@@ -58,6 +58,21 @@ impl Default for TestUser {
     }
 }
 
+/// When `GET /oauth2/1/authorize` shows the HTML sign-in and consent page
+/// instead of redirecting at once with the programmatic
+/// [`ConsentDecision`](crate::ConsentDecision).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ConsentPage {
+    /// When the request's `Accept` header names `text/html`, as a browser's
+    /// does; other clients (tests, the SDK) get the programmatic decision.
+    #[default]
+    WhenBrowserAsks,
+    /// For every authorize request that passes validation.
+    Always,
+    /// Never: every authorize request gets the programmatic decision.
+    Never,
+}
+
 /// Everything a [`crate::Sandbox`] can be configured with. `Default` gives a
 /// ready-to-use sandbox on a random loopback port.
 #[derive(Clone, Debug)]
@@ -93,6 +108,11 @@ pub struct SandboxConfig {
     /// (default `false`: Requester API Spec v1.12 p.8 documents only HTTP
     /// Basic there, so body credentials get `invalid_client`).
     pub refresh_body_credentials: bool,
+    /// When authorize serves the HTML consent page.
+    pub consent_page: ConsentPage,
+    /// How long a consent page stays answerable; an abandoned one is
+    /// forgotten after this.
+    pub consent_page_ttl: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -112,6 +132,8 @@ impl Default for SandboxConfig {
             scope: catalogue::default_scope(),
             test_user: TestUser::default(),
             refresh_body_credentials: false,
+            consent_page: ConsentPage::WhenBrowserAsks,
+            consent_page_ttl: Duration::from_secs(10 * 60),
         }
     }
 }

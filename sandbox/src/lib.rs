@@ -24,6 +24,7 @@
 
 mod catalogue;
 mod config;
+mod consent_page;
 mod documents;
 mod error;
 mod faults;
@@ -42,7 +43,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{SandboxConfig, TestUser};
+pub use config::{ConsentPage, SandboxConfig, TestUser};
 pub use faults::{Fault, IdTokenFault};
 pub use log::RecordedRequest;
 pub use state::{ConsentDecision, SeedDocument};

@@ -248,6 +248,8 @@ pub(crate) struct State {
     pub consent: ConsentDecision,
     pub accounts: Vec<Account>,
     pub codes: HashMap<String, AuthCode>,
+    /// Consent pages shown and not yet answered, by request id.
+    pub consent_requests: HashMap<String, crate::consent_page::ConsentRequest>,
     pub grants: HashMap<u64, Grant>,
     pub access: HashMap<String, AccessToken>,
     pub refresh: HashMap<String, u64>,

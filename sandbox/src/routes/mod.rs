@@ -3,7 +3,7 @@
 
 mod files;
 mod meta;
-mod oauth;
+pub(crate) mod oauth;
 mod pull;
 mod signup;
 mod upload;
@@ -36,7 +36,10 @@ const FORM_LIMIT: usize = 32 * 1024 * 1024;
 /// The full router: every operation under `/public`, wrapped by the observer.
 pub(crate) fn router(shared: AppState) -> Router {
     let api = Router::new()
-        .route("/oauth2/1/authorize", get(oauth::authorize))
+        .route(
+            "/oauth2/1/authorize",
+            get(oauth::authorize).post(crate::consent_page::answer),
+        )
         .route("/oauth2/1/token", post(oauth::token))
         .route("/oauth2/2/token", post(oauth::token_oidc))
         .route("/oauth2/1/revoke", post(oauth::revoke))

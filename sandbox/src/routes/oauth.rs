@@ -15,6 +15,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde::Serialize;
 
 use super::{AppState, field, json, parse_form};
+use crate::consent_page;
 use crate::error::ApiError;
 use crate::faults::IdTokenFault;
 use crate::hashes::{ct_eq, pkce_s256};
@@ -64,10 +65,19 @@ fn is_known_scope(s: &str) -> bool {
 }
 
 fn redirect_with(redirect_uri: &str, params: &[(&str, &str)]) -> Response {
+    redirect_status(StatusCode::FOUND, redirect_uri, params)
+}
+
+/// A redirect with `status` to `redirect_uri` with `params` added to its query.
+pub(crate) fn redirect_status(
+    status: StatusCode,
+    redirect_uri: &str,
+    params: &[(&str, &str)],
+) -> Response {
     let query = serde_urlencoded::to_string(params).unwrap_or_default();
     let sep = if redirect_uri.contains('?') { '&' } else { '?' };
     let location = format!("{redirect_uri}{sep}{query}");
-    let mut resp = StatusCode::FOUND.into_response();
+    let mut resp = status.into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
@@ -82,6 +92,7 @@ fn is_unreserved(s: &str) -> bool {
 /// `GET /oauth2/1/authorize`.
 pub(crate) async fn authorize(
     State(shared): State<AppState>,
+    headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
     let cfg = &shared.config;
@@ -232,37 +243,48 @@ pub(crate) async fn authorize(
         return fail("invalid_request", "The nonce parameter is too long");
     }
 
-    let mut st = shared.lock();
-    match st.consent {
-        ConsentDecision::Deny => {
-            drop(st);
-            return fail("access_denied", "The user denied the authorization request");
-        }
-        ConsentDecision::LoggedOut => {
-            drop(st);
-            return fail("user_loggedout", "user");
-        }
-        ConsentDecision::Approve => {}
+    let code = AuthCode {
+        user: cfg.test_user.digilockerid.clone(),
+        challenge: challenge.to_string(),
+        redirect_uri: cfg.redirect_uri.clone(),
+        expires: Instant::now() + cfg.code_ttl,
+        openid,
+        new_account: signup,
+        consent_valid_till,
+        acr: acr.map(str::to_string),
+        nonce,
+    };
+    if consent_page::wanted(cfg.consent_page, &headers) {
+        let request = consent_page::ConsentRequest::new(code, state.clone(), &q, cfg);
+        return consent_page::show(&shared, request);
     }
-    let code = random_token(20);
-    st.codes.insert(
-        code.clone(),
-        AuthCode {
-            user: cfg.test_user.digilockerid.clone(),
-            challenge: challenge.to_string(),
-            redirect_uri: cfg.redirect_uri.clone(),
-            expires: Instant::now() + cfg.code_ttl,
-            openid,
-            new_account: signup,
-            consent_valid_till,
-            acr: acr.map(str::to_string),
-            nonce,
-        },
-    );
-    drop(st);
-    redirect_with(
-        redirect,
-        &[("code", code.as_str()), ("state", state.as_str())],
+    let decision = shared.lock().consent;
+    match decision {
+        ConsentDecision::Deny => fail("access_denied", DENIED),
+        ConsentDecision::LoggedOut => fail("user_loggedout", "user"),
+        ConsentDecision::Approve => approve(&shared, code, &state, StatusCode::FOUND),
+    }
+}
+
+/// `error_description` of a denied authorization.
+pub(crate) const DENIED: &str = "The user denied the authorization request";
+
+/// Issue `code` (its lifetime starting now) and redirect to its redirect URI
+/// with it and `state`.
+pub(crate) fn approve(
+    shared: &AppState,
+    mut code: AuthCode,
+    state: &str,
+    status: StatusCode,
+) -> Response {
+    let value = random_token(20);
+    code.expires = Instant::now() + shared.config.code_ttl;
+    let redirect = code.redirect_uri.clone();
+    shared.lock().codes.insert(value.clone(), code);
+    redirect_status(
+        status,
+        &redirect,
+        &[("code", value.as_str()), ("state", state)],
     )
 }
 
