@@ -3,8 +3,12 @@
 //! and return the URL the browser is redirected to.
 
 use std::fmt;
+use std::time::Duration;
 
 use reqwest::redirect::Policy;
+
+/// How long the consent step waits for authorize (injected delays included).
+const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Why [`Sandbox::consent`](crate::Sandbox::consent) returned no callback URL.
 #[derive(Debug)]
@@ -16,7 +20,8 @@ pub enum ConsentError {
         /// and state).
         url: String,
     },
-    /// The authorize request failed on the way (connection, I/O).
+    /// The authorize request failed on the way (connection, I/O, no answer
+    /// within 60 s).
     Http(reqwest::Error),
     /// Authorize answered without redirecting: the request was refused
     /// outright (an unknown client or redirect URI gives an error page).
@@ -67,6 +72,7 @@ pub(crate) async fn follow(base: &str, url: &str) -> Result<String, ConsentError
     }
     let browser = reqwest::Client::builder()
         .redirect(Policy::none())
+        .timeout(TIMEOUT)
         .build()
         .map_err(ConsentError::Http)?;
     let response = browser.get(url).send().await.map_err(ConsentError::Http)?;
