@@ -193,14 +193,8 @@ mod tests {
             "consent"
         );
         assert_eq!(field(request("", "HSCER", ok, PullConsent::Yes)), "orgid");
-        assert_eq!(
-            field(request(" 18", "HSCER", ok, PullConsent::Yes)),
-            "orgid"
-        );
-        assert_eq!(
-            field(request("000018", "", ok, PullConsent::Yes)),
-            "doctype"
-        );
+        assert_eq!(field(request(" 18", "HSCER", ok, PullConsent::Yes)), "orgid");
+        assert_eq!(field(request("000018", "", ok, PullConsent::Yes)), "doctype");
         assert_eq!(
             field(request("000018", "HS CER", ok, PullConsent::Yes)),
             "doctype"

@@ -13,7 +13,7 @@ use digilocker_authpartner::auth::{DeviceLogin, PkceVerifier, TokenKind};
 use digilocker_authpartner::types::{
     PullDocumentRequestConsent, PushUriRequestAction, SignupRequestConsent, SignupRequestGender,
 };
-use digilocker_authpartner::{AuthError, Client, Error, ErrorCode, PullConsent};
+use digilocker_authpartner::{AuthError, Client, PullConsent, Error, ErrorCode};
 use digilocker_sandbox::Sandbox;
 
 /// The typed error a case must produce.

@@ -18,7 +18,7 @@ use digilocker_authpartner::auth::{
 };
 use digilocker_authpartner::retry::RetryPolicy;
 use digilocker_authpartner::xml::{Certificate, EAadhaar};
-use digilocker_authpartner::{Client, Error, ErrorCode, PullConsent, types};
+use digilocker_authpartner::{Client, PullConsent, Error, ErrorCode, types};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};

@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::signed_in;
-use digilocker_authpartner::{Client, Error, ErrorCode, PullConsent};
+use digilocker_authpartner::{Client, PullConsent, Error, ErrorCode};
 use digilocker_sandbox::Sandbox;
 
 const PULL: &str = "/oauth2/1/pull/pulldocument";
