@@ -23,6 +23,8 @@ pub mod retry;
 pub mod shapes;
 pub mod signing;
 mod telemetry;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod transfer;
 mod transport;
 mod validate;

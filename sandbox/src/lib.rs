@@ -1,9 +1,16 @@
-//! A strict, in-process simulator of DigiLocker's Authorized Partner API,
-//! following Requester API Specification v1.12 (and Meri Pehchaan v2.3 for
-//! the few v2 additions). It serves every operation under `/public` on
-//! 127.0.0.1, checks request hashes, PKCE, tokens and uploads the way the
-//! PDFs describe, keeps a secret-free log of what it received, and can inject
-//! faults. All data is synthetic.
+//! The test kit of [`digilocker-authpartner`]: a strict, in-process
+//! simulator of DigiLocker's Authorized Partner API, following Requester API
+//! Specification v1.12 (and Meri Pehchaan v2.3 for the few v2 additions). It
+//! serves every operation under `/public` on 127.0.0.1, checks request
+//! hashes, PKCE, tokens and uploads the way the PDFs describe, plays the
+//! user's consent step ([`Sandbox::consent`]), keeps a secret-free log of
+//! what it received, and can inject faults. All data is synthetic.
+//!
+//! With the client, enable `digilocker-authpartner`'s `testkit` feature in
+//! your dev-dependencies: `digilocker_authpartner::testkit` re-exports this
+//! crate and builds clients preconfigured for a running sandbox, logged in
+//! with one call. This crate does not depend on the client, so its version
+//! always matches the client's and tests see one copy of each type.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -19,11 +26,14 @@
 //! sb.shutdown().await;
 //! # Ok(()) }
 //! ```
+//!
+//! [`digilocker-authpartner`]: https://docs.rs/digilocker-authpartner
 
 #![warn(missing_docs)]
 
 mod catalogue;
 mod config;
+mod consent;
 mod consent_page;
 mod documents;
 mod error;
@@ -44,6 +54,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::{ConsentPage, SandboxConfig, TestUser};
+pub use consent::ConsentError;
 pub use faults::{Fault, IdTokenFault};
 pub use log::RecordedRequest;
 pub use state::{ConsentDecision, SeedDocument};
@@ -167,6 +178,22 @@ impl Sandbox {
     /// Choose what the user does on the consent screen of later authorize calls.
     pub fn set_consent_decision(&self, consent: ConsentDecision) {
         self.shared.lock().consent = consent;
+    }
+
+    /// Play the browser's part of the consent step: open `authorize_url` (an
+    /// authorize URL for this sandbox, as the client builds it), let the user
+    /// decide as [`set_consent_decision`](Self::set_consent_decision) says
+    /// (approve unless told otherwise), and return the callback URL the
+    /// browser is redirected to: `redirect_uri?code=…&state=…`, or
+    /// `?error=access_denied…` / `?error=user_loggedout…`. Hand it to the
+    /// client's code exchange.
+    ///
+    /// Fails without sending anything if the URL is not this sandbox's
+    /// authorize endpoint, and with [`ConsentError::NoRedirect`] when
+    /// authorize refuses the request outright (an unknown client or
+    /// redirect URI). The request is logged and faults apply, like any other.
+    pub async fn consent(&self, authorize_url: impl AsRef<str>) -> Result<String, ConsentError> {
+        consent::follow(&self.base_url(), authorize_url.as_ref()).await
     }
 
     /// Add an issued document to the test user's locker; returns its URI.

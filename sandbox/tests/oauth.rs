@@ -38,6 +38,76 @@ async fn authorize_consent_denied_and_logged_out() {
     assert_eq!(param(&loc, "error").as_deref(), Some("user_loggedout"));
 }
 
+/// An authorize URL for `sb` with the RFC 7636 challenge and state `st-9`.
+fn authorize_url(sb: &digilocker_sandbox::Sandbox, client_id: &str) -> String {
+    let query = serde_urlencoded::to_string([
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", sb.redirect_uri()),
+        ("state", "st-9"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ])
+    .unwrap();
+    format!("{}/oauth2/1/authorize?{query}", sb.base_url())
+}
+
+#[tokio::test]
+async fn consent_plays_the_browser_with_the_configured_decision() {
+    let sb = start().await;
+    let url = authorize_url(&sb, sb.client_id());
+
+    let callback = sb.consent(&url).await.expect("approved");
+    assert!(callback.starts_with(sb.redirect_uri()), "{callback}");
+    assert_eq!(param(&callback, "state").as_deref(), Some("st-9"));
+    let code = param(&callback, "code").expect("a code");
+    let (status, body) = exchange(&sb, &code, VERIFIER).await;
+    assert_eq!(status, 200, "{body}");
+
+    sb.set_consent_decision(ConsentDecision::Deny);
+    let callback = sb.consent(&url).await.expect("a redirect");
+    assert_eq!(param(&callback, "error").as_deref(), Some("access_denied"));
+    assert!(param(&callback, "code").is_none(), "{callback}");
+
+    sb.set_consent_decision(ConsentDecision::LoggedOut);
+    let callback = sb.consent(&url).await.expect("a redirect");
+    assert_eq!(param(&callback, "error").as_deref(), Some("user_loggedout"));
+    assert_eq!(sb.count("GET", "/oauth2/1/authorize"), 3);
+}
+
+#[tokio::test]
+async fn consent_refuses_other_urls_and_reports_refusals() {
+    let sb = start().await;
+    let other = start().await;
+    let foreign = authorize_url(&other, other.client_id());
+    for url in [
+        foreign.as_str(),
+        "https://digilocker.meripehchaan.gov.in/public/oauth2/1/authorize?state=x",
+        &format!("{}/oauth2/1/token?x=1", sb.base_url()),
+    ] {
+        let err = sb.consent(url).await.unwrap_err();
+        assert!(
+            matches!(err, digilocker_sandbox::ConsentError::NotThisSandbox { .. }),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains("st-9"), "no query in {err}");
+    }
+    assert!(other.requests().is_empty() && sb.requests().is_empty());
+
+    // An unknown client gets an error page, not a redirect.
+    let err = sb
+        .consent(authorize_url(&sb, "NOT-A-CLIENT"))
+        .await
+        .unwrap_err();
+    match err {
+        digilocker_sandbox::ConsentError::NoRedirect { status, body } => {
+            assert_eq!(status, 400);
+            assert!(body.contains("invalid_client"), "{body}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn authorize_rejections() {
     let sb = start().await;

@@ -3,14 +3,28 @@
 //! pull, the signed meta APIs, sign-up, the device flow, refresh and revoke.
 //!
 //! ```text
-//! cargo run --example walkthrough
+//! cargo run -p walkthrough
 //! ```
 //!
 //! By default it starts the embedded sandbox on 127.0.0.1. With
 //! `DIGILOCKER_BASE_URL`, `DIGILOCKER_CLIENT_ID`, `DIGILOCKER_CLIENT_SECRET`
 //! and `DIGILOCKER_REDIRECT_URI` set, it talks to that server instead and asks
-//! you to paste the callback URL after consenting in a browser; steps that
-//! need the sandbox's test data (OTPs) are skipped there.
+//! you to paste the callback URL after consenting in a browser. It then runs
+//! every operation that needs no sandbox-only secret, with test data from:
+//!
+//! - `DIGILOCKER_TEST_MOBILE`: the mobile number verify account looks up;
+//! - `DIGILOCKER_TEST_PULL_ORGID`, `DIGILOCKER_TEST_PULL_DOCTYPE`: the
+//!   issuer and document type to pull (default: the first listed), and
+//!   `DIGILOCKER_TEST_PULL_<PARAMNAME>` (e.g. `DIGILOCKER_TEST_PULL_ROLLNO`)
+//!   for each search parameter (default: its `example`);
+//! - `DIGILOCKER_TEST_PUSH_ISSUERID`, `DIGILOCKER_TEST_PUSH_DOCTYPE`: the
+//!   URI prefix and document type push URI adds, then deletes, in the signed-in
+//!   user's account (default `in.gov.sandboxstate`, `INCER`);
+//! - `DIGILOCKER_JWKS_URL`: the id_token keys, for the OpenID Connect step;
+//! - `DIGILOCKER_XML_SIGNER_CERT`: a PEM certificate to verify XML signatures with.
+//!
+//! It prints why it skips an operation: sign-up and the device flow need
+//! the OTPs only the sandbox reveals.
 //! `RUST_LOG=debug` shows one tracing span per operation.
 
 use std::collections::BTreeMap;
@@ -19,20 +33,23 @@ use std::io::BufRead as _;
 
 use digilocker_authpartner::auth::{Acr, InMemoryTokenStore};
 use digilocker_authpartner::auth::{DeviceLogin, TokenKind};
+use digilocker_authpartner::testkit::{self, Sandbox};
 use digilocker_authpartner::types::{
     PushUriRequestAction, SignupRequestConsent, SignupRequestVerification,
 };
 use digilocker_authpartner::xml::signature::{SignatureReport, TrustAnchors};
 use digilocker_authpartner::{Client, Error, Gender, PullConsent};
-use digilocker_sandbox::Sandbox;
 
-/// Test data the sandbox knows; absent against a real server.
+/// The sandbox's secrets (OTPs) and test user; absent against a real server.
 struct SandboxData {
-    mobile: String,
     uid: String,
-    digilockerid: String,
     device_otp: String,
     signup_otp: String,
+}
+
+/// The environment variable `name`, unless empty.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 /// Counts and prints one line per call.
@@ -40,9 +57,15 @@ struct SandboxData {
 struct Log {
     ok: usize,
     failed: usize,
+    skipped: usize,
 }
 
 impl Log {
+    fn skip(&mut self, op: &str, method: &str, path: &str, why: &str) {
+        self.skipped += 1;
+        println!("  skip  {op:<34} {method:<4} {path:<32} ---  {why}");
+    }
+
     async fn step<T, F>(&mut self, op: &str, method: &str, path: &str, call: F) -> Option<T>
     where
         F: Future<Output = Result<(u16, String, T), Error>>,
@@ -71,7 +94,12 @@ fn xml_anchors(
     sandbox: Option<&Sandbox>,
 ) -> Result<Option<TrustAnchors>, Box<dyn std::error::Error>> {
     let pem = match (sandbox, std::env::var_os("DIGILOCKER_XML_SIGNER_CERT")) {
-        (Some(sb), _) => sb.xml_signer_certificate_pem()?,
+        // Without xmlsec1/openssl the sandbox serves its XML unsigned.
+        (Some(sb), _) => {
+            return Ok(testkit::xml_trust_anchors(sb)
+                .inspect_err(|e| println!("XML signatures are not checked: {e}\n"))
+                .ok());
+        }
         (None, Some(path)) => std::fs::read_to_string(path)?,
         (None, None) => return Ok(None),
     };
@@ -99,7 +127,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (url, pending) = client.authorize_url().build()?;
     let callback = log
         .step("authorize (consent)", "GET", "/oauth2/1/authorize", async {
-            let callback = consent(&url, sandbox.is_some()).await?;
+            let callback = consent(&url, sandbox.as_ref()).await?;
             Ok((302, "redirected with code and state".to_string(), callback))
         })
         .await;
@@ -118,9 +146,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .await;
 
     // 1b. OpenID Connect: scope=openid and acr, the code exchanged at
-    // /oauth2/2/token, the id_token verified against the sandbox's JWKS. In a
-    // session of its own: that endpoint issues no refresh token.
-    if sandbox.is_some() {
+    // /oauth2/2/token, the id_token verified against the JWKS. In a session of
+    // its own: that endpoint issues no refresh token.
+    if sandbox.is_none() && env("DIGILOCKER_JWKS_URL").is_none() {
+        log.skip(
+            "get_access_token_oidc (openid)",
+            "POST",
+            "/oauth2/2/token",
+            "set DIGILOCKER_JWKS_URL to the id_token keys to verify",
+        );
+    } else {
         let session = client.with_token_store(std::sync::Arc::new(InMemoryTokenStore::default()));
         log.step(
             "get_access_token_oidc (openid)",
@@ -128,7 +163,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "/oauth2/2/token",
             async {
                 let (url, pending) = session.authorize_url().openid().acr(Acr::Pan).build()?;
-                let callback = consent(&url, true).await?;
+                let callback = consent(&url, sandbox.as_ref()).await?;
                 let tokens = session.exchange_code(&pending, &callback).await?;
                 let verified = tokens
                     .verified_id_token()
@@ -144,16 +179,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await;
     }
 
-    // 2. The account holder.
-    log.step("get_user_details", "GET", "/oauth2/1/user", async {
-        let me = client.get_user_details().send().await?;
-        Ok((
-            me.status().as_u16(),
-            format!("{} ({})", me.name, me.digilockerid),
-            (),
-        ))
-    })
-    .await;
+    // 2. The account holder; push URI below uses their DigiLocker id.
+    let digilockerid = log
+        .step("get_user_details", "GET", "/oauth2/1/user", async {
+            let me = client.get_user_details().send().await?;
+            Ok((
+                me.status().as_u16(),
+                format!("{} ({})", me.name, me.digilockerid),
+                me.digilockerid.clone(),
+            ))
+        })
+        .await;
 
     // 3. Issued documents, downloads with integrity check, XML.
     log.step(
@@ -316,54 +352,92 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // 5. The meta APIs, then pull a document and see it issued.
-    log.step("list_issuers", "POST", "/oauth2/1/pull/issuers", async {
-        let r = client.list_issuers().send().await?;
-        Ok((
-            r.status().as_u16(),
-            format!("{} issuers", r.issuers.len()),
-            (),
-        ))
-    })
-    .await;
-    log.step("list_doctypes", "POST", "/oauth2/1/pull/doctype", async {
-        let r = client
-            .list_doctypes()
-            .body_map(|b| b.orgid("000018"))
-            .send()
-            .await?;
-        let kinds: Vec<_> = r.documents.iter().map(|d| d.doctype.as_str()).collect();
-        Ok((
-            r.status().as_u16(),
-            format!("orgid 000018 issues {kinds:?}"),
-            (),
-        ))
-    })
-    .await;
-    let params = log
-        .step(
-            "get_search_parameters",
-            "POST",
-            "/oauth2/1/pull/parameters",
-            async {
+    // The issuer and document type to pull: from the environment, else the
+    // first listed.
+    let orgid = log
+        .step("list_issuers", "POST", "/oauth2/1/pull/issuers", async {
+            let r = client.list_issuers().send().await?;
+            let orgid = env("DIGILOCKER_TEST_PULL_ORGID")
+                .or_else(|| r.issuers.first().map(|i| i.orgid.clone()));
+            Ok((
+                r.status().as_u16(),
+                format!("{} issuers", r.issuers.len()),
+                orgid,
+            ))
+        })
+        .await
+        .flatten();
+    let pull_from = match orgid {
+        Some(orgid) => log
+            .step("list_doctypes", "POST", "/oauth2/1/pull/doctype", async {
                 let r = client
-                    .get_search_parameters()
-                    .body_map(|b| b.orgid("000018").doctype("HSCER"))
+                    .list_doctypes()
+                    .body_map(|b| b.orgid(orgid.clone()))
                     .send()
                     .await?;
-                let names: Vec<_> = r.parameters.iter().map(|p| p.paramname.clone()).collect();
+                let kinds: Vec<_> = r.documents.iter().map(|d| d.doctype.clone()).collect();
+                let doctype =
+                    env("DIGILOCKER_TEST_PULL_DOCTYPE").or_else(|| kinds.first().cloned());
                 Ok((
                     r.status().as_u16(),
-                    format!("parameters {names:?}"),
-                    r.into_inner(),
+                    format!("orgid {orgid} issues {kinds:?}"),
+                    doctype.map(|d| (orgid.clone(), d)),
                 ))
-            },
-        )
-        .await;
-    if let Some(params) = params {
+            })
+            .await
+            .flatten(),
+        None => {
+            log.skip(
+                "list_doctypes",
+                "POST",
+                "/oauth2/1/pull/doctype",
+                "no issuer listed; set DIGILOCKER_TEST_PULL_ORGID",
+            );
+            None
+        }
+    };
+    let params = match &pull_from {
+        None => {
+            log.skip(
+                "get_search_parameters",
+                "POST",
+                "/oauth2/1/pull/parameters",
+                "no document type; set DIGILOCKER_TEST_PULL_DOCTYPE",
+            );
+            None
+        }
+        Some((orgid, doctype)) => {
+            log.step(
+                "get_search_parameters",
+                "POST",
+                "/oauth2/1/pull/parameters",
+                async {
+                    let r = client
+                        .get_search_parameters()
+                        .body_map(|b| b.orgid(orgid.clone()).doctype(doctype.clone()))
+                        .send()
+                        .await?;
+                    let names: Vec<_> = r.parameters.iter().map(|p| p.paramname.clone()).collect();
+                    Ok((
+                        r.status().as_u16(),
+                        format!("parameters {names:?}"),
+                        r.into_inner(),
+                    ))
+                },
+            )
+            .await
+        }
+    };
+    if let (Some(params), Some((orgid, doctype))) = (params, &pull_from) {
+        // Each search parameter from DIGILOCKER_TEST_PULL_<PARAMNAME>, else its example.
         let values: BTreeMap<String, String> = params
             .parameters
             .iter()
-            .map(|p| (p.paramname.clone(), p.example.clone().unwrap_or_default()))
+            .map(|p| {
+                let var = format!("DIGILOCKER_TEST_PULL_{}", p.paramname.to_uppercase());
+                let value = env(&var).or_else(|| p.example.clone()).unwrap_or_default();
+                (p.paramname.clone(), value)
+            })
             .collect();
         log.step(
             "pull_document",
@@ -371,7 +445,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "/oauth2/1/pull/pulldocument",
             async {
                 let pulled = client
-                    .pull_document_with("000018", "HSCER", values, PullConsent::Yes)
+                    .pull_document_with(orgid, doctype, values, PullConsent::Yes)
                     .await?;
                 let issued = client.get_issued_documents().send().await?;
                 let seen = issued.items.iter().any(|d| d.uri == pulled.uri);
@@ -386,37 +460,69 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // 6. Account verification, push URI, statistics, sign-up, the device flow.
-    if let Some(data) = &data {
-        log.step("verify_account", "POST", "/account/2/verify", async {
-            let r = client
-                .verify_account()
-                .body_map(|b| b.mobile(Some(data.mobile.clone())))
-                .send()
-                .await?;
-            Ok((
-                r.status().as_u16(),
-                format!("registered: {}", r.registered),
-                (),
-            ))
-        })
-        .await;
-        log.step("push_uri", "POST", "/account/1/pushuri", async {
-            let r = client
-                .push_uri()
-                .body_map(|b| {
-                    b.digilockerid(data.digilockerid.clone())
-                        .uri("in.gov.sandboxstate-INCER-4400001")
-                        .doctype("INCER")
-                        .description("Income Certificate")
-                        .docid("4400001")
-                        .issuedate("01042024")
-                        .action(PushUriRequestAction::A)
+    let mobile =
+        env("DIGILOCKER_TEST_MOBILE").or_else(|| sandbox.as_ref().map(|sb| sb.test_user().mobile));
+    match &mobile {
+        Some(mobile) => {
+            log.step("verify_account", "POST", "/account/2/verify", async {
+                let r = client
+                    .verify_account()
+                    .body_map(|b| b.mobile(Some(mobile.clone())))
+                    .send()
+                    .await?;
+                Ok((
+                    r.status().as_u16(),
+                    format!("registered: {}", r.registered),
+                    (),
+                ))
+            })
+            .await;
+        }
+        None => log.skip(
+            "verify_account",
+            "POST",
+            "/account/2/verify",
+            "set DIGILOCKER_TEST_MOBILE to the mobile number to look up",
+        ),
+    }
+    match &digilockerid {
+        Some(digilockerid) => {
+            // A URI of this run, added to the signed-in user's account and deleted again.
+            let issuerid = env("DIGILOCKER_TEST_PUSH_ISSUERID")
+                .unwrap_or_else(|| "in.gov.sandboxstate".to_string());
+            let doctype =
+                env("DIGILOCKER_TEST_PUSH_DOCTYPE").unwrap_or_else(|| "INCER".to_string());
+            let docid = format!("WT{}", unix_seconds());
+            let uri = format!("{issuerid}-{doctype}-{docid}");
+            for (op, action, summary) in [
+                ("push_uri (add)", PushUriRequestAction::A, "added"),
+                ("push_uri (delete)", PushUriRequestAction::D, "deleted"),
+            ] {
+                log.step(op, "POST", "/account/1/pushuri", async {
+                    let r = client
+                        .push_uri()
+                        .body_map(|b| {
+                            b.digilockerid(digilockerid.clone())
+                                .uri(uri.clone())
+                                .doctype(doctype.clone())
+                                .description("Walkthrough certificate")
+                                .docid(docid.clone())
+                                .issuedate("01042024")
+                                .action(action)
+                        })
+                        .send()
+                        .await?;
+                    Ok((r.status().as_u16(), format!("{uri} {summary}"), ()))
                 })
-                .send()
-                .await?;
-            Ok((r.status().as_u16(), "URI added".to_string(), ()))
-        })
-        .await;
+                .await;
+            }
+        }
+        None => log.skip(
+            "push_uri",
+            "POST",
+            "/account/1/pushuri",
+            "no DigiLocker id: get_user_details failed",
+        ),
     }
     log.step("get_statistics", "POST", "/statistics/1/counts", async {
         let r = client.get_statistics().send().await?;
@@ -427,7 +533,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ))
     })
     .await;
-    if let Some(data) = &data {
+    const OTP_ONLY_IN_SANDBOX: &str =
+        "needs the OTP sent to the user's mobile; only the sandbox reveals it";
+    if data.is_none() {
+        log.skip(
+            "signup (deprecated)",
+            "POST",
+            "/signup/2/demoauth",
+            OTP_ONLY_IN_SANDBOX,
+        );
+        log.skip(
+            "get_device_code (deprecated)",
+            "POST",
+            "/oauth2/1/code",
+            OTP_ONLY_IN_SANDBOX,
+        );
+    }
+    if let (Some(data), Some(mobile)) = (&data, &mobile) {
         #[allow(deprecated)]
         {
             log.step("signup (deprecated)", "POST", "/signup/2/demoauth", async {
@@ -478,7 +600,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     "/oauth2/1/code",
                     async {
                         let c = device_client
-                            .start_device_login(DeviceLogin::Mobile(data.mobile.clone()))
+                            .start_device_login(DeviceLogin::Mobile(mobile.clone()))
                             .await?;
                         Ok((
                             200,
@@ -538,7 +660,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 async fn finish(log: &Log, sandbox: Option<Sandbox>) -> Result<(), Box<dyn std::error::Error>> {
     let total = log.ok + log.failed;
-    println!("\n{}/{} operations succeeded", log.ok, total);
+    print!("\n{}/{} operations succeeded", log.ok, total);
+    if log.skipped > 0 {
+        print!(", {} skipped", log.skipped);
+    }
+    println!();
     if let Some(sb) = sandbox {
         sb.shutdown().await;
     }
@@ -551,68 +677,53 @@ async fn finish(log: &Log, sandbox: Option<Sandbox>) -> Result<(), Box<dyn std::
 /// The embedded sandbox, or the server named by the environment.
 async fn connect()
 -> Result<(Option<Sandbox>, Client, Option<SandboxData>), Box<dyn std::error::Error>> {
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     if let (Some(base), Some(id), Some(secret), Some(redirect)) = (
         env("DIGILOCKER_BASE_URL"),
         env("DIGILOCKER_CLIENT_ID"),
         env("DIGILOCKER_CLIENT_SECRET"),
         env("DIGILOCKER_REDIRECT_URI"),
     ) {
-        let client = Client::builder(id, secret)
+        let mut builder = Client::builder(id, secret)
             .base_url(&base)
-            .redirect_uri(redirect)
-            .build()?;
-        return Ok((None, client, None));
+            .redirect_uri(redirect);
+        if let Some(jwks) = env("DIGILOCKER_JWKS_URL") {
+            builder = builder.jwks_url(&jwks);
+        }
+        return Ok((None, builder.build()?, None));
     }
     let sb = Sandbox::start().await?;
-    let client = Client::builder(sb.client_id(), sb.client_secret())
-        .base_url(&sb.base_url())
-        .redirect_uri(sb.redirect_uri())
-        .jwks_url(&sb.jwks_url())
-        .build()?;
-    let user = sb.test_user();
+    let client = testkit::client_builder(&sb).build()?;
     let data = SandboxData {
-        mobile: user.mobile,
-        uid: user.uid,
-        digilockerid: user.digilockerid,
+        uid: sb.test_user().uid,
         device_otp: sb.device_otp().to_string(),
         signup_otp: sb.signup_otp().to_string(),
     };
     Ok((Some(sb), client, Some(data)))
 }
 
-/// The user's consent: the sandbox consents automatically (we play the
-/// browser); a real server needs a person, who pastes the callback URL.
-async fn consent(url: &url::Url, sandbox: bool) -> Result<String, Error> {
-    if !sandbox {
-        println!("Open this URL, consent, then paste the URL you were redirected to:\n{url}\n");
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Error::Config(format!("cannot read the callback URL: {e}")))?;
-        return Ok(line.trim().to_string());
+/// The user's consent: the sandbox plays the browser; a real server needs a
+/// person, who pastes the callback URL.
+async fn consent(url: &impl std::fmt::Display, sandbox: Option<&Sandbox>) -> Result<String, Error> {
+    if let Some(sb) = sandbox {
+        return sb
+            .consent(url.to_string())
+            .await
+            .map_err(|e| Error::Config(e.to_string()));
     }
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| Error::Config(e.to_string()))?;
-    let response = browser
-        .get(url.as_str())
-        .send()
-        .await
-        .map_err(|e| Error::Config(format!("authorize page: {e}")))?;
-    response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .ok_or_else(|| {
-            Error::Config(format!(
-                "authorize answered {} without a redirect",
-                response.status()
-            ))
-        })
+    println!("Open this URL, consent, then paste the URL you were redirected to:\n{url}\n");
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::Config(format!("cannot read the callback URL: {e}")))?;
+    Ok(line.trim().to_string())
+}
+
+/// Seconds since the Unix epoch, to make this run's push URI unique.
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// A small, valid one-page PDF.
@@ -624,11 +735,19 @@ fn sample_pdf() -> Vec<u8> {
     pdf
 }
 
+/// Events and spans at the level `RUST_LOG` names (`debug`,
+/// `digilocker_authpartner=trace`, …; default `warn`).
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse::<Targets>().ok())
+        .unwrap_or_else(|| "warn".parse().expect("a valid filter"));
     tracing_subscriber::fmt()
-        .with_env_filter(filter)
         .with_target(false)
+        .finish()
+        .with(filter)
         .init();
 }
