@@ -30,17 +30,22 @@ pub(crate) fn signed_fields(
     fields.push((rule.field.to_string(), hash));
 }
 
-/// Re-signs a form-encoded request body in place (fresh `ts` per attempt).
-pub(crate) fn sign_form_body(client: &Client, op: &OperationSpec, request: &mut reqwest::Request) {
-    // Multipart bodies are signed when they are built (`multipart.rs`).
-    if op.request_hash.is_none() || op.body != BodyKind::Form {
-        return;
-    }
-    let body = request
-        .body()
-        .and_then(|b| b.as_bytes())
-        .unwrap_or_default();
-    let mut fields: Vec<(String, String)> = url::form_urlencoded::parse(body)
+/// Whether the operation's form body carries a request hash, added by
+/// [`sign_form_body`] on every attempt (multipart bodies are signed when
+/// they are built, in `multipart.rs`).
+pub(crate) fn is_signed_form(op: &OperationSpec) -> bool {
+    op.request_hash.is_some() && op.body == BodyKind::Form
+}
+
+/// Sets the request's body to `unsigned` plus `clientid`, `ts` (now) and
+/// the hash (fresh per attempt).
+pub(crate) fn sign_form_body(
+    client: &Client,
+    op: &OperationSpec,
+    unsigned: &[u8],
+    request: &mut reqwest::Request,
+) {
+    let mut fields: Vec<(String, String)> = url::form_urlencoded::parse(unsigned)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     signed_fields(client, op, &mut fields);
