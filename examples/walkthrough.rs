@@ -3,7 +3,7 @@
 //! pull, the signed meta APIs, sign-up, the device flow, refresh and revoke.
 //!
 //! ```text
-//! cargo run --example walkthrough
+//! cargo run --example walkthrough --features xmldsig
 //! ```
 //!
 //! By default it starts the embedded sandbox on 127.0.0.1. With

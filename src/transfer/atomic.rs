@@ -1,10 +1,12 @@
 //! Atomic file writes: a temp file next to the target, fsync, rename.
 //!
-//! Writes are batched: chunks are collected (not copied) until
-//! [`BATCH`] bytes are held, then one blocking-pool section writes them all
-//! while the next batch is collected. So at most two batches are held at
-//! once, and a 10 MB download costs about 40 blocking round trips instead of
-//! one per 64 KiB.
+//! Writes are batched: bytes are copied into a buffer of [`BATCH`] bytes,
+//! and each full buffer is written in one blocking-pool section while the
+//! next one fills (two buffers, used in turn). So a 10 MB download costs
+//! about 40 blocking round trips instead of one per 64 KiB, and at most
+//! two batches are held, whatever the sizes of the chunks that arrive
+//! (copying frees the connection's read buffer at once; holding its chunks
+//! would keep their allocations alive).
 //!
 //! Dropping an [`AtomicFile`] without [`AtomicFile::commit`] removes the
 //! temp file, so every early return (`?`) cleans up.
@@ -13,25 +15,24 @@ use std::fs::File;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
-use bytes::Bytes;
 use tokio::task::JoinHandle;
 
 use crate::{Error, ValidationError};
 
-/// Bytes collected before they are handed to the blocking pool in one
-/// section (benches/RESULTS.md §3 has the batch-size table).
+/// The size of one batch (benches/RESULTS.md §3 has the batch-size table).
 pub(crate) const BATCH: usize = 256 * 1024;
 
-/// A blocking write in flight: it hands the file back when done.
-type Pending = JoinHandle<(File, io::Result<()>)>;
+/// A blocking write in flight: it hands the file and the buffer back.
+type Pending = JoinHandle<(File, Vec<u8>, io::Result<()>)>;
 
 /// A temp file that becomes `target` on [`commit`](Self::commit).
 pub(crate) struct AtomicFile {
     /// `None` while a batch is being written.
     file: Option<File>,
     pending: Option<Pending>,
-    batch: Vec<Bytes>,
-    batched: usize,
+    /// The batch being filled, and the other buffer once it is written.
+    buf: Vec<u8>,
+    spare: Option<Vec<u8>>,
     temp: tempfile::TempPath,
     target: PathBuf,
     written: u64,
@@ -89,8 +90,8 @@ impl AtomicFile {
         Ok(Self {
             file: Some(file),
             pending: None,
-            batch: Vec::new(),
-            batched: 0,
+            buf: Vec::new(),
+            spare: None,
             temp,
             target: target.to_path_buf(),
             written: 0,
@@ -102,35 +103,42 @@ impl AtomicFile {
         &self.target
     }
 
-    /// Appends a chunk. It is held (not copied) until [`BATCH`] bytes are
-    /// collected; then the batch is written in one blocking section while
-    /// the caller goes on. A write error surfaces on a later call or on
-    /// [`commit`](Self::commit).
-    pub(crate) async fn write(&mut self, chunk: Bytes) -> Result<(), Error> {
+    /// Appends a chunk. Every full batch is written in one blocking
+    /// section while the caller goes on; a write error surfaces on a later
+    /// call or on [`commit`](Self::commit).
+    pub(crate) async fn write(&mut self, mut chunk: &[u8]) -> Result<(), Error> {
         self.written += chunk.len() as u64;
-        self.batched += chunk.len();
-        self.batch.push(chunk);
-        if self.batched >= BATCH {
-            let file = self.idle_file().await?;
-            let batch = std::mem::take(&mut self.batch);
-            self.batched = 0;
-            self.pending = Some(tokio::task::spawn_blocking(move || {
-                let mut file = file;
-                let result = write_batch(&mut file, &batch);
-                (file, result)
-            }));
+        while !chunk.is_empty() {
+            if self.buf.capacity() == 0 {
+                self.buf.reserve_exact(BATCH);
+            }
+            let take = chunk.len().min(BATCH - self.buf.len());
+            self.buf.extend_from_slice(&chunk[..take]);
+            chunk = &chunk[take..];
+            if self.buf.len() == BATCH {
+                let mut file = self.idle_file().await?;
+                let next = self.spare.take().unwrap_or_default();
+                let full = std::mem::replace(&mut self.buf, next);
+                self.pending = Some(tokio::task::spawn_blocking(move || {
+                    let result = file.write_all(&full);
+                    (file, full, result)
+                }));
+            }
         }
         Ok(())
     }
 
-    /// The file, once the batch in flight (if any) is written.
+    /// The file, once the batch in flight (if any) is written; its buffer
+    /// becomes the spare.
     async fn idle_file(&mut self) -> Result<File, Error> {
         if let Some(pending) = self.pending.take() {
-            let (file, result) = pending
+            let (file, mut buf, result) = pending
                 .await
                 .map_err(|e| io_error(&self.temp, io::Error::other(e)))?;
             self.file = Some(file);
             result.map_err(|e| io_error(&self.temp, e))?;
+            buf.clear();
+            self.spare = Some(buf);
         }
         self.file
             .take()
@@ -142,7 +150,8 @@ impl AtomicFile {
     /// section. Returns the bytes written.
     pub(crate) async fn commit(mut self) -> Result<u64, Error> {
         let mut file = self.idle_file().await?;
-        let batch = std::mem::take(&mut self.batch);
+        let rest = std::mem::take(&mut self.buf);
+        self.spare = None;
         let Self {
             temp,
             target,
@@ -151,7 +160,7 @@ impl AtomicFile {
         } = self;
         let failed = target.clone();
         tokio::task::spawn_blocking(move || {
-            write_batch(&mut file, &batch)
+            file.write_all(&rest)
                 .and_then(|()| file.sync_all())
                 .map_err(|e| io_error(&temp, e))?;
             drop(file);
@@ -165,13 +174,6 @@ impl AtomicFile {
         .await
         .map_err(|e| io_error(&failed, io::Error::other(e)))?
     }
-}
-
-fn write_batch(file: &mut File, batch: &[Bytes]) -> io::Result<()> {
-    for chunk in batch {
-        file.write_all(chunk)?;
-    }
-    Ok(())
 }
 
 /// Best effort: make the rename itself durable (Unix; a no-op elsewhere).
@@ -212,7 +214,7 @@ mod tests {
             assert!(name.len() <= NAME_MAX, "{}", name.len());
             let target = dir.path().join(&name);
             let mut f = AtomicFile::create(&target).await.unwrap();
-            f.write(Bytes::from_static(b"x")).await.unwrap();
+            f.write(b"x").await.unwrap();
             assert_eq!(f.commit().await.unwrap(), 1);
             assert_eq!(std::fs::read(&target).unwrap(), b"x");
         }
@@ -224,8 +226,8 @@ mod tests {
         let target = dir.path().join("out.pdf");
 
         let mut f = AtomicFile::create(&target).await.unwrap();
-        f.write(Bytes::from_static(b"hello ")).await.unwrap();
-        f.write(Bytes::from_static(b"world")).await.unwrap();
+        f.write(b"hello ").await.unwrap();
+        f.write(b"world").await.unwrap();
         assert_eq!(entries(dir.path()).len(), 1);
         assert!(!target.exists());
         assert_eq!(f.commit().await.unwrap(), 11);
@@ -233,7 +235,7 @@ mod tests {
         assert_eq!(entries(dir.path()), vec!["out.pdf".to_string()]);
 
         let mut f = AtomicFile::create(&target).await.unwrap();
-        f.write(Bytes::from_static(b"partial")).await.unwrap();
+        f.write(b"partial").await.unwrap();
         drop(f);
         assert_eq!(entries(dir.path()), vec!["out.pdf".to_string()]);
         assert_eq!(std::fs::read(&target).unwrap(), b"hello world");
@@ -251,7 +253,7 @@ mod tests {
             let len = 1 + (i as usize * 7919) % 20_000;
             let chunk: Vec<u8> = (0..len).map(|j| (i as usize + j) as u8).collect();
             expected.extend_from_slice(&chunk);
-            f.write(Bytes::from(chunk)).await.unwrap();
+            f.write(&chunk).await.unwrap();
         }
         assert!(expected.len() > 3 * BATCH, "{}", expected.len());
         assert!(!target.exists());
@@ -268,7 +270,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("cut.bin");
         let mut f = AtomicFile::create(&target).await.unwrap();
-        f.write(Bytes::from(vec![1u8; BATCH + 1])).await.unwrap();
+        f.write(&vec![1u8; BATCH + 1]).await.unwrap();
         assert!(f.pending.is_some());
         drop(f);
         assert!(entries(dir.path()).is_empty());

@@ -268,7 +268,7 @@ impl DownloadStream {
         self.hold_back = false;
         while let Some(chunk) = self.next().await {
             // On any error, `file` is dropped here, which removes the temp file.
-            file.write(chunk?).await?;
+            file.write(&chunk?).await?;
         }
         let path = file.target().to_path_buf();
         let len = file.commit().await?;

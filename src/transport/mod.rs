@@ -121,7 +121,7 @@ async fn run<N: NextAttempt>(
 ) -> Result<reqwest::Response, Error> {
     guard::check_url(request.url())?;
     path::check_operation_path(client.base_path(), op, request.url())?;
-    auth::authenticate(client, op, &mut request).await?;
+    let mut authorization = auth::authenticate(client, op, &mut request).await?;
     let limit = deadline(client, op);
     let policy = &client.config().retry;
     let started = Instant::now();
@@ -132,7 +132,6 @@ async fn run<N: NextAttempt>(
     } else {
         Vec::new()
     };
-    let mut authorization = request.headers().get(AUTHORIZATION).cloned();
     // Signed forms: every attempt is signed afresh from the unsigned body.
     let unsigned = if sign::is_signed_form(op) {
         Some(request.body_mut().take())
@@ -160,7 +159,9 @@ async fn run<N: NextAttempt>(
                 let status = response.status().as_u16();
                 let fresh = if status == 401 && op.auth == Auth::Bearer && !refreshed {
                     refreshed = true;
-                    auth::refresh_after_401(client, authorization.as_ref()).await
+                    // Boxed, like the other rare paths below: their state
+                    // would otherwise enlarge every call's future.
+                    Box::pin(auth::refresh_after_401(client, authorization.as_ref())).await
                 } else {
                     None
                 };
@@ -172,7 +173,8 @@ async fn run<N: NextAttempt>(
                     }
                     None => {
                         let secrets = Secrets::of(client, &form_secrets, authorization.as_ref());
-                        let error = body::api_error(client, response, op, &secrets).await;
+                        let error =
+                            Box::pin(body::api_error(client, response, op, &secrets)).await;
                         if !(another && error.is_retryable()) {
                             span.finish(attempt, status, started.elapsed());
                             return Err(error);
@@ -206,7 +208,7 @@ async fn run<N: NextAttempt>(
         }
         request = again;
         if backoff {
-            tokio::time::sleep(policy.backoff(attempt)).await;
+            Box::pin(tokio::time::sleep(policy.backoff(attempt))).await;
         }
     }
 }
