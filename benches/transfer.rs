@@ -82,7 +82,9 @@ fn key() -> Hmac<Sha256> {
 /// Sets the source's permissions to what they are: this changes its inode
 /// change time, so `upload_path` takes it for a file just written.
 fn touch(f: &Fixture) {
-    let perms = std::fs::metadata(&f.upload_src).expect("metadata").permissions();
+    let perms = std::fs::metadata(&f.upload_src)
+        .expect("metadata")
+        .permissions();
     std::fs::set_permissions(&f.upload_src, perms).expect("chmod");
 }
 
@@ -248,7 +250,9 @@ fn check() {
 /// One line of the paired pass: median throughputs, and the SDK/raw
 /// throughput ratio as median and min–max over the rounds.
 fn row(name: &str, s: &mut [f64], r: &mut [f64], q: &mut [f64]) {
-    let (lo, hi) = q.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    let (lo, hi) = q
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
     println!(
         "{:<18} {:>10.0} {:>10.0} {:>16.3} {:>6.3}-{:.3}",
         name,

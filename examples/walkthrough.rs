@@ -23,7 +23,7 @@ use digilocker_authpartner::types::{
     PushUriRequestAction, SignupRequestConsent, SignupRequestGender, SignupRequestVerification,
 };
 use digilocker_authpartner::xml::signature::{SignatureReport, TrustAnchors};
-use digilocker_authpartner::{Client, PullConsent, Error};
+use digilocker_authpartner::{Client, Error, PullConsent};
 use digilocker_sandbox::Sandbox;
 
 /// Test data the sandbox knows; absent against a real server.

@@ -339,8 +339,7 @@ impl FileStamp {
         let recent = |t: SystemTime| t + RACY_WINDOW >= now;
         #[cfg(unix)]
         let changed = u64::try_from(self.changed.0).ok().map(|secs| {
-            SystemTime::UNIX_EPOCH
-                + Duration::new(secs, u32::try_from(self.changed.1).unwrap_or(0))
+            SystemTime::UNIX_EPOCH + Duration::new(secs, u32::try_from(self.changed.1).unwrap_or(0))
         });
         #[cfg(not(unix))]
         let changed: Option<SystemTime> = None;

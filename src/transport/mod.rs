@@ -90,7 +90,11 @@ where
 
 /// Whether this request could be sent more than once: a retry under the
 /// client's policy, or a resend after refreshing a bearer token.
-fn further_attempt_possible(client: &Client, op: &OperationSpec, request: &reqwest::Request) -> bool {
+fn further_attempt_possible(
+    client: &Client,
+    op: &OperationSpec,
+    request: &reqwest::Request,
+) -> bool {
     op.auth == Auth::Bearer
         || (client.config().retry.allows_another(1, Duration::ZERO) && retryable(op, request))
 }
@@ -173,8 +177,7 @@ async fn run<N: NextAttempt>(
                     }
                     None => {
                         let secrets = Secrets::of(client, &form_secrets, authorization.as_ref());
-                        let error =
-                            Box::pin(body::api_error(client, response, op, &secrets)).await;
+                        let error = Box::pin(body::api_error(client, response, op, &secrets)).await;
                         if !(another && error.is_retryable()) {
                             span.finish(attempt, status, started.elapsed());
                             return Err(error);

@@ -65,11 +65,10 @@ pub(crate) fn sign_form_body(
             .map(|(_, v)| v.as_ref())
     });
     fields.push((rule.field.into(), hash.into()));
-    let encoded = url::form_urlencoded::Serializer::new(String::with_capacity(
-        unsigned.len() + 128,
-    ))
-    .extend_pairs(fields.iter())
-    .finish();
+    let encoded =
+        url::form_urlencoded::Serializer::new(String::with_capacity(unsigned.len() + 128))
+            .extend_pairs(fields.iter())
+            .finish();
     *request.body_mut() = Some(encoded.into());
 }
 
