@@ -1,14 +1,17 @@
 //! Typed Rust client for DigiLocker's Authorized Partner API.
 //!
-//! The client is generated at build time from DigiLocker's OpenAPI spec with
-//! its defects corrected by reviewed JSON patches; a hand-written overlay adds
-//! what OpenAPI cannot express: OAuth 2.0 + PKCE and the token lifecycle,
-//! per-endpoint request hashes, multipart bodies, and HMAC-checked streamed
-//! uploads and downloads.
+//! Every operation is a method on [`Client`]: start with [`Client::builder`],
+//! send the user through [`Client::authorize_url`] and
+//! [`Client::exchange_code`], then call anything
+//! (`client.get_user_details().send().await?`). Every call, generated or
+//! hand-written, fails with the one [`Error`] type. Downloads and uploads go
+//! through the checked methods ([`Client::download`],
+//! [`Client::upload_path`], …), never the raw builders. Tests run against
+//! the embedded sandbox of the `testkit` feature.
 //!
-//! Every operation is a method on [`Client`]: generated ones return a builder
-//! (`client.get_user_details().send().await?`), and `?` turns their errors into
-//! [`Error`].
+//! The guide below is the crate's README.
+//!
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -44,10 +47,6 @@ mod generated {
 
 pub use client::{BodyLimits, ClientBuilder, Environment};
 
-/// The README's examples, compiled as doctests.
-#[doc = include_str!("../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;
 pub use error::{AuthError, Error, ErrorCode, IntegrityFailure, RetryClass, ValidationError};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, types};
 pub use pull::PullConsent;

@@ -33,7 +33,11 @@ pub fn request_hash<'a>(
         };
         hasher.update(value.unwrap_or("").as_bytes());
     }
-    format!("{:x}", hasher.finalize())
+    // Table-driven hex into a stack buffer: `format!("{:x}")` and
+    // `hex::encode` go through the formatter or a char iterator, byte by byte.
+    let mut out = [0u8; 64];
+    hex::encode_to_slice(hasher.finalize(), &mut out).expect("64 hex digits for 32 bytes");
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Unix time in seconds, as the `ts` field wants it.

@@ -219,10 +219,12 @@ pub fn signed_in_client(
 }
 
 /// The hand-written baseline: a `reqwest::Client` with the settings the SDK
-/// gives its own (timeouts, user agent, no redirects).
+/// gives its own (connect, read-idle and total timeouts, user agent, no
+/// redirects).
 pub fn raw_client() -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(std::time::Duration::from_secs(10))
+        .read_timeout(std::time::Duration::from_secs(30))
         .timeout(std::time::Duration::from_secs(30))
         .user_agent(USER_AGENT)
         .redirect(reqwest::redirect::Policy::none())

@@ -78,6 +78,16 @@ pub fn generate(spec: &Value, view: &Value) -> Result<GeneratedCode, PipelineErr
     };
     crate::rewrite::rewrite_operations(&mut file, &index_of)?;
     crate::fields::mark_blank_is_absent(&mut file, &crate::fields::blank_is_absent_fields(view))?;
+    let noted = crate::raw_docs::add_raw_builder_notes(&mut file);
+    if noted != crate::raw_docs::RAW_WITH_OVERLAY.len() {
+        return Err(PipelineError::Generation {
+            operation: None,
+            reason: format!(
+                "{noted} of {} raw builders with a checked overlay were found to document",
+                crate::raw_docs::RAW_WITH_OVERLAY.len()
+            ),
+        });
+    }
     Ok(GeneratedCode {
         client: prettyplease::unparse(&file),
         operations: render_operations_table(&table),

@@ -21,6 +21,7 @@ mod names;
 mod operations;
 mod patch_report;
 mod patches;
+mod raw_docs;
 mod refs;
 mod rewrite;
 mod stats;

@@ -255,8 +255,9 @@ impl TokenSlot {
         if !tokens.expires_within(skew) {
             return Ok(tokens.access_token);
         }
-        self.refresh_replacing(client, &tokens.access_token, skew)
-            .await
+        // Boxed: refreshes are rare, and their state would otherwise
+        // enlarge the future of every call.
+        Box::pin(self.refresh_replacing(client, &tokens.access_token, skew)).await
     }
 
     /// Replaces the access token `stale`, with one refresh in flight per

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use futures_util::Stream;
@@ -293,15 +294,105 @@ fn take(failure: &SharedFailure) -> Option<SendFailure> {
         .take()
 }
 
-/// The second pass: exactly `len` bytes in chunks of at most [`CHUNK`],
-/// re-hashed on the way. The last chunk is only yielded if the bytes still
-/// match the signature; otherwise the stream fails, which aborts the request
-/// before the server has the whole body.
+/// A file was changed within this long before an upload opened it: its
+/// timestamps may not move on a further change within the same clock tick
+/// of the file system (a few ms on ext4/XFS/btrfs, 1 s on ext3 and HFS+,
+/// 2 s on FAT), so its bytes are re-hashed while sending instead.
+const RACY_WINDOW: Duration = Duration::from_secs(3);
+
+/// What identifies one version of a file's content without reading it:
+/// size, modification time and (on Unix) inode change time, device and
+/// inode. Every `write(2)`, truncation or `utimes` updates the change
+/// time, which only the system clock can set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileStamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    #[cfg(unix)]
+    changed: (i64, i64),
+    #[cfg(unix)]
+    inode: (u64, u64),
+}
+
+impl FileStamp {
+    fn of(meta: &std::fs::Metadata) -> Self {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt as _;
+        Self {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            changed: (meta.ctime(), meta.ctime_nsec()),
+            #[cfg(unix)]
+            inode: (meta.dev(), meta.ino()),
+        }
+    }
+
+    /// Whether a change after `now` could leave this stamp as it is: the
+    /// file changed within [`RACY_WINDOW`] of `now` (or its times are
+    /// unknown, or in the future). Off Unix, without a change time that
+    /// only the clock sets, every file counts as racy.
+    fn is_racy(&self, now: SystemTime) -> bool {
+        if cfg!(not(unix)) {
+            return true;
+        }
+        let recent = |t: SystemTime| t + RACY_WINDOW >= now;
+        #[cfg(unix)]
+        let changed = u64::try_from(self.changed.0).ok().map(|secs| {
+            SystemTime::UNIX_EPOCH + Duration::new(secs, u32::try_from(self.changed.1).unwrap_or(0))
+        });
+        #[cfg(not(unix))]
+        let changed: Option<SystemTime> = None;
+        match (self.modified, changed) {
+            (Some(m), Some(c)) => recent(m) || recent(c),
+            _ => true,
+        }
+    }
+}
+
+/// How the sending pass makes sure it sends the bytes that were signed.
+enum Verify {
+    /// Hash the bytes again as they are sent and compare with the signature.
+    Rehash { signer: BodySigner, mac: String },
+    /// After the last read, compare the file's stamp (through a second
+    /// handle on the same open file) with the one taken before signing.
+    Stamp {
+        file: tokio::fs::File,
+        before: FileStamp,
+    },
+}
+
+impl Verify {
+    /// For a file whose stamp was taken before signing: the stamp check,
+    /// unless the file is racy at `now`.
+    async fn for_file(
+        file: &tokio::fs::File,
+        before: FileStamp,
+        now: SystemTime,
+        signer: &BodySigner,
+        mac: &str,
+    ) -> io::Result<Self> {
+        if before.is_racy(now) {
+            return Ok(Self::Rehash {
+                signer: signer.clone(),
+                mac: mac.to_string(),
+            });
+        }
+        Ok(Self::Stamp {
+            file: file.try_clone().await?,
+            before,
+        })
+    }
+}
+
+/// The second pass: exactly `len` bytes in chunks of at most [`CHUNK`].
+/// The last chunk is only yielded once `verify` confirms the bytes are the
+/// signed ones; otherwise the stream fails, which aborts the request before
+/// the server has the whole body.
 fn send_stream<R>(
     reader: R,
     len: u64,
-    signer: BodySigner,
-    signed_mac: String,
+    verify: Verify,
     failure: SharedFailure,
 ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static
 where
@@ -310,19 +401,17 @@ where
     struct State<R> {
         reader: R,
         remaining: u64,
-        signer: Option<BodySigner>,
-        signed_mac: String,
+        verify: Option<Verify>,
         failure: SharedFailure,
     }
     let state = State {
         reader,
         remaining: len,
-        signer: Some(signer),
-        signed_mac,
+        verify: Some(verify),
         failure,
     };
     futures_util::stream::unfold(state, |mut st| async move {
-        let mut signer = st.signer.take()?;
+        let mut verify = st.verify.take()?;
         if st.remaining == 0 {
             return None;
         }
@@ -340,17 +429,33 @@ where
             record(&st.failure, SendFailure::Changed);
             return Some((Err(changed_io_error()), st));
         }
-        signer.update(&chunk);
-        st.remaining -= n as u64;
-        if st.remaining == 0 {
-            if signer.verify_base64(&st.signed_mac) != Some(true) {
-                record(&st.failure, SendFailure::Changed);
-                return Some((Err(changed_io_error()), st));
-            }
-        } else {
-            st.signer = Some(signer);
+        if let Verify::Rehash { signer, .. } = &mut verify {
+            signer.update(&chunk);
         }
-        Some((Ok(chunk.freeze()), st))
+        st.remaining -= n as u64;
+        if st.remaining > 0 {
+            st.verify = Some(verify);
+            return Some((Ok(chunk.freeze()), st));
+        }
+        let unchanged = match verify {
+            Verify::Rehash { signer, mac } => Ok(signer.verify_base64(&mac) == Some(true)),
+            Verify::Stamp { file, before } => file
+                .metadata()
+                .await
+                .map(|meta| FileStamp::of(&meta) == before),
+        };
+        match unchanged {
+            Ok(true) => Some((Ok(chunk.freeze()), st)),
+            Ok(false) => {
+                record(&st.failure, SendFailure::Changed);
+                Some((Err(changed_io_error()), st))
+            }
+            Err(e) => {
+                let copy = io::Error::new(e.kind(), e.to_string());
+                record(&st.failure, SendFailure::Io(e));
+                Some((Err(copy), st))
+            }
+        }
     })
 }
 
@@ -453,11 +558,34 @@ impl Client {
     /// size from the file's metadata, the type from its first bytes). The file
     /// is read twice through a 64 KiB buffer: once to compute the `hmac`
     /// header, once to send it with an exact `Content-Length`; it is never
-    /// held in memory as a whole. While sending, the bytes are hashed again:
-    /// if the file changed size (checked before sending) or content since it
-    /// was signed, the request is aborted before the body is complete and
+    /// held in memory as a whole.
+    ///
+    /// # A file that changes while it is uploaded
+    ///
+    /// The bytes sent must be the bytes signed. On Unix the client takes the
+    /// file's *stamp* (size, modification time, inode change time, device
+    /// and inode, from `fstat` on the open file) when it opens it, compares
+    /// it after signing and again after the last byte is read for sending.
+    /// If it differs, the request is aborted before the body is complete —
+    /// the server never receives a full body, so it cannot accept it — and
     /// the result is an [`Error::Io`] for `local` with
-    /// [`std::io::ErrorKind::InvalidData`]. Read failures are [`Error::Io`] too.
+    /// [`std::io::ErrorKind::InvalidData`]; nothing is sent at all if the
+    /// change is seen after signing. This catches every change made through
+    /// `write(2)`, truncation or `utimes` (each sets the change time, which
+    /// only the system clock can set), and a file that shrinks or grows.
+    ///
+    /// Timestamps have a resolution (a few ms on ext4, XFS and btrfs, 1 s on
+    /// ext3 and HFS+, 2 s on FAT), so a file changed less than 3 s before the
+    /// upload opened it (or with timestamps in the future) is checked the
+    /// expensive way instead: its bytes are hashed again while sending and
+    /// compared with the signature before the last chunk goes out. So are
+    /// all files on platforms other than Unix.
+    ///
+    /// Not seen by the client: writes through a shared memory map to pages
+    /// already dirty (the kernel updates the times only when a clean page is
+    /// first written), and changes made while the system clock was set back
+    /// to the file's change time. Such a body no longer matches its `hmac`
+    /// header, so DigiLocker rejects it. Read failures are [`Error::Io`] too.
     ///
     /// ```no_run
     /// # async fn run(client: digilocker_authpartner::Client) -> Result<(), digilocker_authpartner::Error> {
@@ -482,6 +610,7 @@ impl Client {
         if !meta.is_file() {
             return Err(ValidationError::new("file", "is not a regular file").into());
         }
+        let before = FileStamp::of(&meta);
         let len = meta.len();
         check_size(len)?;
         let signer = self.config().body_signer.clone();
@@ -497,18 +626,27 @@ impl Client {
             }
         };
         file.seek(SeekFrom::Start(0)).await.map_err(io_err)?;
-        let now = file.metadata().await.map_err(io_err)?.len();
-        if now != len {
+        let after = FileStamp::of(&file.metadata().await.map_err(io_err)?);
+        if after.len != len {
             return Err(io_err(io::Error::new(
                 io::ErrorKind::InvalidData,
-                format!("file changed size between signing and sending ({len} → {now} bytes)"),
+                format!(
+                    "file changed size between signing and sending ({len} → {} bytes)",
+                    after.len
+                ),
             )));
         }
+        if after != before {
+            return Err(io_err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "file changed while it was signed; nothing was sent",
+            )));
+        }
+        let verify = Verify::for_file(&file, before, SystemTime::now(), &signer, &mac)
+            .await
+            .map_err(io_err)?;
         let failure = SharedFailure::default();
-        let body = sized_body(
-            send_stream(file, len, signer, mac.clone(), Arc::clone(&failure)),
-            len,
-        );
+        let body = sized_body(send_stream(file, len, verify, Arc::clone(&failure)), len);
         let result = self.send_upload(dest_path, kind, mac, body).await;
         match take(&failure) {
             Some(SendFailure::Changed) => Err(io_err(io::Error::new(
@@ -576,10 +714,11 @@ impl Client {
         };
         reader.seek(SeekFrom::Start(start)).await.map_err(io_err)?;
         let failure = SharedFailure::default();
-        let body = sized_body(
-            send_stream(reader, len, signer, mac.clone(), Arc::clone(&failure)),
-            len,
-        );
+        let verify = Verify::Rehash {
+            signer,
+            mac: mac.clone(),
+        };
+        let body = sized_body(send_stream(reader, len, verify, Arc::clone(&failure)), len);
         let result = self.send_upload(dest_path, kind, mac, body).await;
         match take(&failure) {
             Some(SendFailure::Changed) => Err(io_err(changed_io_error())),
@@ -760,11 +899,14 @@ mod tests {
         let mac = s.finish_base64();
 
         let failure = SharedFailure::default();
+        let rehash = |signer: &BodySigner, mac: &String| Verify::Rehash {
+            signer: signer.clone(),
+            mac: mac.clone(),
+        };
         let ok: Vec<_> = send_stream(
             std::io::Cursor::new(body.clone()),
             body.len() as u64,
-            signer.clone(),
-            mac.clone(),
+            rehash(&signer, &mac),
             Arc::clone(&failure),
         )
         .collect()
@@ -778,13 +920,86 @@ mod tests {
         let items: Vec<_> = send_stream(
             std::io::Cursor::new(changed),
             body.len() as u64,
-            signer,
-            mac,
+            rehash(&signer, &mac),
             Arc::clone(&failure),
         )
         .collect()
         .await;
         assert_eq!(items.len(), 3);
+        assert!(items[2].is_err(), "the last chunk is replaced by an error");
+        assert!(matches!(take(&failure), Some(SendFailure::Changed)));
+    }
+
+    /// A file on disk: its stamp, and a handle opened before any change.
+    async fn stamped(dir: &Path, body: &[u8]) -> (PathBuf, tokio::fs::File, FileStamp) {
+        let path = dir.join("src.pdf");
+        std::fs::write(&path, body).unwrap();
+        let file = tokio::fs::File::open(&path).await.unwrap();
+        let stamp = FileStamp::of(&file.metadata().await.unwrap());
+        (path, file, stamp)
+    }
+
+    /// Long after the file was written: the stamp check.
+    fn later() -> SystemTime {
+        SystemTime::now() + Duration::from_secs(3600)
+    }
+
+    #[tokio::test]
+    async fn a_file_changed_just_before_is_rehashed_an_older_one_is_stamped() {
+        let dir = tempfile::tempdir().unwrap();
+        let signer = BodySigner::new(b"key");
+        let (_, file, stamp) = stamped(dir.path(), b"%PDF-1.4 body").await;
+        assert!(stamp.is_racy(SystemTime::now()));
+        let now = Verify::for_file(&file, stamp, SystemTime::now(), &signer, "m")
+            .await
+            .unwrap();
+        assert!(matches!(now, Verify::Rehash { .. }));
+        assert!(!stamp.is_racy(later()));
+        let then = Verify::for_file(&file, stamp, later(), &signer, "m")
+            .await
+            .unwrap();
+        assert!(matches!(then, Verify::Stamp { .. }));
+    }
+
+    /// The stamp check sees a same-size rewrite between signing and the end
+    /// of sending, and replaces the last chunk by an error.
+    #[tokio::test]
+    async fn the_stamp_check_fails_the_last_chunk_after_a_same_size_rewrite() {
+        use futures_util::StreamExt;
+        let dir = tempfile::tempdir().unwrap();
+        let signer = BodySigner::new(b"key");
+        let mut body = PDF.to_vec();
+        body.resize(CHUNK * 2 + 10, b'x');
+        let (path, file, stamp) = stamped(dir.path(), &body).await;
+
+        // Unchanged: every chunk goes out.
+        let reader = tokio::fs::File::open(&path).await.unwrap();
+        let verify = Verify::for_file(&file, stamp, later(), &signer, "m")
+            .await
+            .unwrap();
+        let failure = SharedFailure::default();
+        let ok: Vec<_> = send_stream(reader, body.len() as u64, verify, Arc::clone(&failure))
+            .collect()
+            .await;
+        assert_eq!(ok.len(), 3);
+        assert!(ok.iter().all(Result::is_ok));
+        assert!(take(&failure).is_none());
+
+        // Rewritten in place with the same size: caught by the change time
+        // (and, for a write in a later tick, the modification time).
+        let reader = tokio::fs::File::open(&path).await.unwrap();
+        let verify = Verify::for_file(&file, stamp, later(), &signer, "m")
+            .await
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        let mut changed = body.clone();
+        changed[5] ^= 1;
+        std::fs::write(&path, &changed).unwrap();
+        let items: Vec<_> = send_stream(reader, body.len() as u64, verify, Arc::clone(&failure))
+            .collect()
+            .await;
+        assert_eq!(items.len(), 3);
+        assert!(items[..2].iter().all(Result::is_ok));
         assert!(items[2].is_err(), "the last chunk is replaced by an error");
         assert!(matches!(take(&failure), Some(SendFailure::Changed)));
     }

@@ -25,14 +25,14 @@ fn bearer_value(token: &SecretString) -> Option<HeaderValue> {
 }
 
 /// Sets `Authorization: Bearer …`, marked sensitive so it is never logged.
-fn set_bearer(request: &mut reqwest::Request, token: &SecretString) {
-    if let Some(value) = bearer_value(token) {
-        request.headers_mut().insert(AUTHORIZATION, value);
-    }
+fn set_bearer(request: &mut reqwest::Request, token: &SecretString) -> Option<HeaderValue> {
+    let value = bearer_value(token)?;
+    request.headers_mut().insert(AUTHORIZATION, value.clone());
+    Some(value)
 }
 
 /// Sets HTTP Basic with the client credentials, marked sensitive.
-fn set_basic(request: &mut reqwest::Request, client: &Client) {
+fn set_basic(request: &mut reqwest::Request, client: &Client) -> Option<HeaderValue> {
     use base64::Engine as _;
     let config = client.config();
     let raw = format!(
@@ -41,9 +41,9 @@ fn set_basic(request: &mut reqwest::Request, client: &Client) {
         config.client_secret.expose_secret()
     );
     let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
-    if let Some(value) = sensitive(&format!("Basic {encoded}")) {
-        request.headers_mut().insert(AUTHORIZATION, value);
-    }
+    let value = sensitive(&format!("Basic {encoded}"))?;
+    request.headers_mut().insert(AUTHORIZATION, value.clone());
+    Some(value)
 }
 
 /// The bearer token of a sent `Authorization` header value.
@@ -54,28 +54,24 @@ pub(crate) fn bearer_of(value: &HeaderValue) -> Option<SecretString> {
         .map(|t| SecretString::from(t.to_string()))
 }
 
-/// Applies the operation's authentication to a request.
+/// Applies the operation's authentication to a request and returns the
+/// `Authorization` value it set, if any.
 pub(crate) async fn authenticate(
     client: &Client,
     op: &OperationSpec,
     request: &mut reqwest::Request,
-) -> Result<(), crate::Error> {
+) -> Result<Option<HeaderValue>, crate::Error> {
     match op.auth {
         Auth::Bearer => {
             let token = client
                 .tokens()
                 .access_token(client, client.config().refresh_skew)
                 .await?;
-            set_bearer(request, &token);
+            Ok(set_bearer(request, &token))
         }
-        Auth::ClientBasic => {
-            if uses_basic(client, op, request) {
-                set_basic(request, client);
-            }
-        }
-        Auth::None => {}
+        Auth::ClientBasic if uses_basic(client, op, request) => Ok(set_basic(request, client)),
+        Auth::ClientBasic | Auth::None => Ok(None),
     }
-    Ok(())
 }
 
 /// Whether the client credentials go in HTTP Basic: always for revoke, for

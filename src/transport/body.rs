@@ -31,20 +31,37 @@ pub(crate) async fn read_limited(
     if announced.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
+    let mut next = async || {
+        response
+            .chunk()
+            .await
+            .map_err(|e| from_reqwest(e, Some(op)))
+    };
+    // A body that arrives in one chunk (the usual JSON answer) is
+    // returned as it is, without a copy.
+    let Some(first) = next().await? else {
+        return Ok(Bytes::new());
+    };
+    if first.len() > limit {
+        return Err(too_large());
+    }
+    let Some(mut chunk) = next().await? else {
+        return Ok(first);
+    };
     // Pre-sized from Content-Length (already checked against the limit).
     let capacity = announced.map_or(0, |n| usize::try_from(n).unwrap_or(0).min(limit));
-    let mut body = BytesMut::with_capacity(capacity);
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| from_reqwest(e, Some(op)))?
-    {
+    let mut body = BytesMut::with_capacity(capacity.max(first.len()));
+    body.extend_from_slice(&first);
+    loop {
         if body.len().saturating_add(chunk.len()) > limit {
             return Err(too_large());
         }
         body.extend_from_slice(&chunk);
+        match next().await? {
+            Some(more) => chunk = more,
+            None => return Ok(body.freeze()),
+        }
     }
-    Ok(body.freeze())
 }
 
 /// Decodes a successful JSON response (bounded by the client's JSON limit).

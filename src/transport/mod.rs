@@ -10,6 +10,7 @@ mod auth;
 mod body;
 pub(crate) mod guard;
 mod path;
+mod resend;
 mod sign;
 
 use std::time::{Duration, Instant};
@@ -62,10 +63,14 @@ pub(crate) async fn send(
     op: &'static OperationSpec,
     request: reqwest::Request,
 ) -> Result<reqwest::Response, Error> {
-    // An unsigned copy to build further attempts from; streamed bodies
-    // cannot be copied and are sent once.
-    let base = request.try_clone();
-    send_with(client, op, request, move || base.as_ref()?.try_clone()).await
+    // What further attempts are rebuilt from, kept only if one is possible;
+    // streamed bodies cannot be kept and are sent once.
+    let resend = if further_attempt_possible(client, op, &request) {
+        resend::Resend::keep(op, &request)
+    } else {
+        None
+    };
+    run(client, op, request, resend).await
 }
 
 /// [`send`], with `next` building each further attempt's request (a
@@ -74,15 +79,53 @@ pub(crate) async fn send(
 pub(crate) async fn send_with<F>(
     client: &Client,
     op: &'static OperationSpec,
-    mut request: reqwest::Request,
-    mut next: F,
+    request: reqwest::Request,
+    next: F,
 ) -> Result<reqwest::Response, Error>
 where
     F: FnMut() -> Option<reqwest::Request>,
 {
+    run(client, op, request, next).await
+}
+
+/// Whether this request could be sent more than once: a retry under the
+/// client's policy, or a resend after refreshing a bearer token.
+fn further_attempt_possible(
+    client: &Client,
+    op: &OperationSpec,
+    request: &reqwest::Request,
+) -> bool {
+    op.auth == Auth::Bearer
+        || (client.config().retry.allows_another(1, Duration::ZERO) && retryable(op, request))
+}
+
+/// Where further attempts come from.
+trait NextAttempt {
+    /// The request for another attempt; `None` if there can be none.
+    fn next_attempt(&mut self) -> Option<reqwest::Request>;
+}
+
+impl<F: FnMut() -> Option<reqwest::Request>> NextAttempt for F {
+    fn next_attempt(&mut self) -> Option<reqwest::Request> {
+        self()
+    }
+}
+
+impl NextAttempt for Option<resend::Resend> {
+    fn next_attempt(&mut self) -> Option<reqwest::Request> {
+        self.as_ref().map(resend::Resend::rebuild)
+    }
+}
+
+async fn run<N: NextAttempt>(
+    client: &Client,
+    op: &'static OperationSpec,
+    mut request: reqwest::Request,
+    mut next: N,
+) -> Result<reqwest::Response, Error> {
     guard::check_url(request.url())?;
     path::check_operation_path(client.base_path(), op, request.url())?;
-    auth::authenticate(client, op, &mut request).await?;
+    let mut authorization = auth::authenticate(client, op, &mut request).await?;
     let limit = deadline(client, op);
     let policy = &client.config().retry;
     let started = Instant::now();
@@ -93,12 +136,20 @@ where
     } else {
         Vec::new()
     };
-    let mut authorization = request.headers().get(AUTHORIZATION).cloned();
+    // Signed forms: every attempt is signed afresh from the unsigned body.
+    let unsigned = if sign::is_signed_form(op) {
+        Some(request.body_mut().take())
+    } else {
+        None
+    };
     let mut refreshed = false;
     let mut attempt = 0u32;
     loop {
         attempt += 1;
-        sign::sign_form_body(client, op, &mut request);
+        if let Some(unsigned) = &unsigned {
+            let bytes = unsigned.as_ref().and_then(reqwest::Body::as_bytes);
+            sign::sign_form_body(client, op, bytes.unwrap_or_default(), &mut request);
+        }
         *request.timeout_mut() = limit;
         let result = span.attempt(attempt, client.http().execute(request)).await;
         let elapsed = started.elapsed();
@@ -112,7 +163,9 @@ where
                 let status = response.status().as_u16();
                 let fresh = if status == 401 && op.auth == Auth::Bearer && !refreshed {
                     refreshed = true;
-                    auth::refresh_after_401(client, authorization.as_ref()).await
+                    // Boxed, like the other rare paths below: their state
+                    // would otherwise enlarge every call's future.
+                    Box::pin(auth::refresh_after_401(client, authorization.as_ref())).await
                 } else {
                     None
                 };
@@ -124,7 +177,7 @@ where
                     }
                     None => {
                         let secrets = Secrets::of(client, &form_secrets, authorization.as_ref());
-                        let error = body::api_error(client, response, op, &secrets).await;
+                        let error = Box::pin(body::api_error(client, response, op, &secrets)).await;
                         if !(another && error.is_retryable()) {
                             span.finish(attempt, status, started.elapsed());
                             return Err(error);
@@ -144,7 +197,7 @@ where
                 (true, Some(error))
             }
         };
-        let Some(mut again) = next() else {
+        let Some(mut again) = next.next_attempt() else {
             // A streamed body cannot be sent again.
             return Err(error.unwrap_or_else(|| {
                 Error::Auth(crate::AuthError::RefreshFailed {
@@ -158,7 +211,7 @@ where
         }
         request = again;
         if backoff {
-            tokio::time::sleep(policy.backoff(attempt)).await;
+            Box::pin(tokio::time::sleep(policy.backoff(attempt))).await;
         }
     }
 }

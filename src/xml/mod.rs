@@ -11,10 +11,10 @@
 //! The parsers here do **not** verify the XML digital signature
 //! (`<Signature>`, XMLDSig): the transport's HMAC only proves the bytes came
 //! from DigiLocker unchanged over this connection. To check who signed a
-//! document, now or later offline, use [`signature`] (feature `xmldsig`):
-//! [`Client::verified_certificate`], [`Client::verified_eaadhaar`],
-//! `Certificate::from_signed_xml`, `EAadhaar::from_signed_xml` or
-//! [`signature::verify`].
+//! document, now or later offline, enable the opt-in feature `xmldsig` and
+//! use the `signature` module: `Client::verified_certificate`,
+//! `Client::verified_eaadhaar`, `Certificate::from_signed_xml`,
+//! `EAadhaar::from_signed_xml` or `signature::verify`.
 //!
 //! Aadhaar numbers are never exposed in full: a 12-digit `uid` attribute is
 //! masked to its last four digits (`xxxxxxxx1234`) while parsing.
@@ -23,8 +23,6 @@
 //! [`Client::eaadhaar_xml`]: crate::Client::eaadhaar_xml
 //! [`Client::eaadhaar_xml_v2`]: crate::Client::eaadhaar_xml_v2
 //! [`Error::Decode`]: crate::Error::Decode
-//! [`Client::verified_certificate`]: crate::Client::verified_certificate
-//! [`Client::verified_eaadhaar`]: crate::Client::verified_eaadhaar
 
 mod certificate;
 mod eaadhaar;
