@@ -130,19 +130,24 @@ async fn push_uri_carries_the_document_content_under_the_request_hash() {
     let pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\npushed certificate\n%%EOF\n".to_vec();
     let xml = b"<Certificate number=\"7700002\"/>".to_vec();
     let uri = "in.gov.sandboxstate-INCER-7700002";
-    client
-        .push_uri()
-        .body_map(|b| {
-            b.digilockerid(user.digilockerid.clone())
+    // The same certificate, pushed with `action` and a PDF.
+    let certificate = |action, pdf: &[u8]| {
+        let digilockerid = user.digilockerid.clone();
+        let pdf = pdf.to_vec();
+        move |b: digilocker_authpartner::types::builder::PushUriRequest| {
+            b.digilockerid(digilockerid)
                 .uri(uri)
                 .doctype("INCER")
                 .description("Income Certificate")
                 .docid("7700002")
                 .issuedate("01012024")
-                .action(PushUriRequestAction::A)
+                .action(action)
                 .document_pdf(&pdf)
-                .document_xml(&xml)
-        })
+        }
+    };
+    client
+        .push_uri()
+        .body_map(|b| certificate(PushUriRequestAction::A, &pdf)(b).document_xml(&xml))
         .send()
         .await
         .unwrap();
@@ -168,16 +173,7 @@ async fn push_uri_carries_the_document_content_under_the_request_hash() {
     sb.clear_requests();
     let err = client
         .push_uri()
-        .body_map(|b| {
-            b.digilockerid(user.digilockerid.clone())
-                .uri(uri)
-                .doctype("INCER")
-                .description("Income Certificate")
-                .docid("7700002")
-                .issuedate("01012024")
-                .action(PushUriRequestAction::U)
-                .document_pdf(b"<not a pdf/>")
-        })
+        .body_map(certificate(PushUriRequestAction::U, b"<not a pdf/>"))
         .send()
         .await
         .unwrap_err();
