@@ -6,6 +6,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+use crate::auth::session::{Registry, SessionSlot};
 use crate::auth::{InMemoryTokenStore, TokenStore};
 use crate::retry::RetryPolicy;
 use crate::signing::BodySigner;
@@ -178,7 +179,7 @@ fn check_tls_available(base: &Url) -> Result<(), Error> {
         return Err(Error::Config(format!(
             "{base} needs TLS, but digilocker-authpartner was built without a TLS feature: \
              enable `rustls` (the default), `rustls-ring` or `native-tls`, \
-             or pass a TLS-capable client to ClientBuilder::http_client"
+             or pass a TLS-capable builder to ClientBuilder::http_client_builder"
         )));
     }
     Ok(())
@@ -194,7 +195,7 @@ pub struct ClientBuilder {
     timeouts: Timeouts,
     limits: BodyLimits,
     user_agent: String,
-    http: Option<reqwest::Client>,
+    http: Option<reqwest::ClientBuilder>,
     token_store: Option<Arc<dyn TokenStore>>,
     retry: RetryPolicy,
     credentials_in: CredentialsIn,
@@ -204,13 +205,25 @@ pub struct ClientBuilder {
     pub(crate) oidc: crate::auth::oidc::OidcOptions,
 }
 
-/// Configuration shared by every clone of a [`Client`]: progenitor's inner type.
+/// What a [`Client`] holds besides its HTTP connection pool: progenitor's
+/// inner type.
 ///
-/// Opaque; build it through [`Client::builder`].
+/// Opaque; build it through [`Client::builder`]. The app-wide client holds
+/// the configuration and the token store, but no end user's session; a
+/// per-user handle from [`Client::session`] adds that user's session slot.
 #[derive(Clone, Debug)]
 pub struct ClientState {
     pub(crate) config: Arc<Config>,
-    pub(crate) tokens: Arc<crate::auth::TokenSlot>,
+    pub(crate) sessions: Arc<Sessions>,
+    pub(crate) session: Option<Arc<SessionSlot>>,
+}
+
+/// The token store and the live session slots, shared by the app-wide
+/// client and every per-user handle made from it.
+#[derive(Debug)]
+pub(crate) struct Sessions {
+    pub(crate) store: Arc<dyn TokenStore>,
+    pub(crate) registry: Arc<Registry>,
 }
 
 /// The immutable part of a client's configuration.
@@ -271,22 +284,67 @@ impl Client {
         }
     }
 
-    /// The same client (configuration, connection pool) with another token
-    /// store: one `Client` per end user of a multi-user backend.
-    pub fn with_token_store(&self, store: Arc<dyn TokenStore>) -> Client {
+    /// The handle of one end user: the same configuration and connection
+    /// pool, and that user's tokens in the client's token store under
+    /// `key` (your id for the user: an account id or a server-side
+    /// session id). Cheap: take one per request.
+    ///
+    /// Every handle of one key in this process shares one session, so a
+    /// user's concurrent requests refresh an expiring token once, however
+    /// many handles there are. Nothing of a session stays in memory once
+    /// its last handle is gone (see [`active_sessions`](Self::active_sessions)).
+    ///
+    /// Fails with a [`ValidationError`](crate::ValidationError) for an
+    /// empty key, one longer than 512 bytes or one with control characters.
+    ///
+    /// ```
+    /// # let client = digilocker_authpartner::Client::builder("id", "secret").build()?;
+    /// let alice = client.session("user-alice")?;
+    /// let again = client.session("user-alice")?; // the same session
+    /// assert_eq!(client.active_sessions(), 1);
+    /// # drop((alice, again));
+    /// # Ok::<(), digilocker_authpartner::Error>(())
+    /// ```
+    pub fn session(&self, key: &str) -> Result<Client, Error> {
+        let slot = self.inner.sessions.registry.slot(key)?;
         let state = ClientState {
             config: Arc::clone(&self.inner.config),
-            tokens: Arc::new(crate::auth::TokenSlot::new(store)),
+            sessions: Arc::clone(&self.inner.sessions),
+            session: Some(slot),
         };
-        Client::new_with_client(&self.baseurl, self.client.clone(), state)
+        Ok(Client::new_with_client(&self.baseurl, self.client.clone(), state))
+    }
+
+    /// The key of this handle's session; `None` on the app-wide client.
+    pub fn session_key(&self) -> Option<&crate::auth::SessionKey> {
+        self.inner.session.as_deref().map(SessionSlot::key)
+    }
+
+    /// How many sessions have a handle alive in this process (this client
+    /// and every handle made from it).
+    pub fn active_sessions(&self) -> usize {
+        self.inner.sessions.registry.live()
     }
 
     pub(crate) fn config(&self) -> &Config {
         &self.inner.config
     }
 
-    pub(crate) fn tokens(&self) -> &crate::auth::TokenSlot {
-        &self.inner.tokens
+    /// This handle's session, or [`AuthError::NoSession`](crate::AuthError::NoSession)
+    /// on the app-wide client.
+    pub(crate) fn session_slot(&self) -> Result<&Arc<SessionSlot>, Error> {
+        self.inner
+            .session
+            .as_ref()
+            .ok_or(Error::Auth(crate::AuthError::NoSession))
+    }
+
+    pub(crate) fn token_store(&self) -> Arc<dyn TokenStore> {
+        Arc::clone(&self.inner.sessions.store)
+    }
+
+    pub(crate) fn store(&self) -> &dyn TokenStore {
+        &*self.inner.sessions.store
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {
@@ -334,7 +392,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Connect timeout (default 10 s). Ignored with [`http_client`](Self::http_client).
+    /// Connect timeout (default 10 s). Ignored with [`http_client_builder`](Self::http_client_builder).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.timeouts.connect = timeout;
         self
@@ -343,7 +401,7 @@ impl ClientBuilder {
     /// Read-idle timeout: a call fails with [`Error::Timeout`] when no byte
     /// arrives for this long (default 30 s). It bounds streamed transfers,
     /// which have no total deadline by default. Ignored with
-    /// [`http_client`](Self::http_client).
+    /// [`http_client_builder`](Self::http_client_builder).
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.timeouts.read_idle = timeout;
         self
@@ -379,19 +437,29 @@ impl ClientBuilder {
         self
     }
 
-    /// The `User-Agent` header. Ignored with [`http_client`](Self::http_client).
+    /// The `User-Agent` header. Ignored with [`http_client_builder`](Self::http_client_builder).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
         self
     }
 
-    /// Use a caller-configured `reqwest::Client` (its timeouts and user agent apply).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// Build the HTTP client from a caller-configured `reqwest::ClientBuilder`
+    /// (its timeouts, proxy, TLS and user agent apply).
+    ///
+    /// The client always turns redirects off on it, whatever the builder
+    /// says: a redirect followed by the HTTP client would re-send the client
+    /// secret, a code or a bearer token to wherever the server points. A
+    /// `3xx` answer is [`Error::Redirected`] instead. (A built
+    /// `reqwest::Client` is not accepted, because its redirect policy cannot
+    /// be checked.)
+    pub fn http_client_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.http = Some(builder);
         self
     }
 
-    /// Where tokens live (default: an [`InMemoryTokenStore`]).
+    /// Where end users' tokens live, by session key (default: an
+    /// [`InMemoryTokenStore`]). Each per-user handle from
+    /// [`Client::session`] reads and writes its own key only.
     pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
         self.token_store = Some(store);
         self
@@ -437,7 +505,7 @@ impl ClientBuilder {
     /// secret and tokens never travel unencrypted over a network). Fails on an
     /// `https://` base URL when the crate was built without a TLS feature
     /// (`rustls`, `rustls-ring` or `native-tls`) and no
-    /// [`http_client`](Self::http_client) was given.
+    /// [`http_client_builder`](Self::http_client_builder) was given.
     pub fn build(self) -> Result<Client, Error> {
         if self.client_id.trim().is_empty() {
             return Err(Error::Config("client_id is empty".into()));
@@ -460,7 +528,7 @@ impl ClientBuilder {
             })
             .transpose()?;
         let http = match self.http {
-            Some(client) => client,
+            Some(builder) => builder,
             None => {
                 check_tls_available(&base)?;
                 install_tls_provider();
@@ -468,11 +536,11 @@ impl ClientBuilder {
                     .connect_timeout(self.timeouts.connect)
                     .read_timeout(self.timeouts.read_idle)
                     .user_agent(self.user_agent)
-                    .redirect(reqwest::redirect::Policy::none())
-                    .build()
-                    .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?
             }
-        };
+        }
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         let body_signer = BodySigner::new(self.client_secret.expose_secret().as_bytes());
         let store = self
             .token_store
@@ -494,7 +562,11 @@ impl ClientBuilder {
                 oidc,
                 body_signer,
             }),
-            tokens: Arc::new(crate::auth::TokenSlot::new(store)),
+            sessions: Arc::new(Sessions {
+                store,
+                registry: Arc::default(),
+            }),
+            session: None,
         };
         let base = state.config.environment.base_url().to_string();
         Ok(Client::new_with_client(&base, http, state))

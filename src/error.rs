@@ -31,6 +31,15 @@ pub enum Error {
         /// The operation that failed, e.g. `get_user_details`.
         operation: Option<&'static str>,
     },
+    /// The server answered with a redirect (`3xx`). The client never follows
+    /// one: it would re-send credentials, a code or a token to wherever the
+    /// server points, and the operation's path is checked before sending.
+    Redirected {
+        /// The operation that was redirected.
+        operation: &'static str,
+        /// The `3xx` status.
+        status: u16,
+    },
     /// The request could not be sent or the response could not be read
     /// (connection refused or reset, DNS, TLS, body cut off).
     Transport {
@@ -169,6 +178,17 @@ pub enum AuthError {
     /// another process spent it and did not live to store the result: the
     /// user must go through the consent flow again.
     ConsentRequired,
+    /// The call needs an end user's tokens, and this is the app-wide client:
+    /// take the user's handle with [`Client::session`](crate::Client::session).
+    NoSession,
+    /// The callback was presented by another browser session than the one
+    /// that started the sign-in (login CSRF); nothing was exchanged or stored.
+    SessionBindingMismatch,
+    /// A refresh succeeded but its tokens could not be written to the token
+    /// store: the refresh token it replaced is spent, so the new one lives
+    /// only in this process until a later call of the same session manages
+    /// to write it (see [`TokenStore::replace`](crate::auth::TokenStore::replace)).
+    TokensNotKept(String),
 }
 
 static LOGGED_OUT: ErrorCode = ErrorCode::UserLoggedout;
@@ -209,6 +229,7 @@ impl Error {
             Self::Api { status, .. } => Some(*status),
             Self::Decode { status, .. } => *status,
             Self::ResponseTooLarge { status, .. } => Some(*status),
+            Self::Redirected { status, .. } => Some(*status),
             Self::Auth(AuthError::RefreshFailed { status, .. }) => *status,
             _ => None,
         }
@@ -221,9 +242,9 @@ impl Error {
             | Self::Transport { operation, .. }
             | Self::Timeout { operation }
             | Self::Decode { operation, .. } => *operation,
-            Self::Integrity { operation, .. } | Self::ResponseTooLarge { operation, .. } => {
-                Some(operation)
-            }
+            Self::Integrity { operation, .. }
+            | Self::ResponseTooLarge { operation, .. }
+            | Self::Redirected { operation, .. } => Some(operation),
             #[cfg(feature = "xmldsig")]
             Self::Signature { operation, .. } => *operation,
             _ => None,
@@ -290,6 +311,10 @@ impl fmt::Display for Error {
                 write!(f, "{}transport error: {what}", op(operation))
             }
             Self::Timeout { operation } => write!(f, "{}timed out", op(operation)),
+            Self::Redirected { operation, status } => write!(
+                f,
+                "{operation}: the server redirected ({status}); redirects are never followed"
+            ),
             Self::ResponseTooLarge {
                 operation,
                 status,
@@ -369,6 +394,16 @@ impl fmt::Display for AuthError {
             Self::ConsentRequired => {
                 f.write_str("the refresh token is no longer valid: the user must consent again")
             }
+            Self::NoSession => f.write_str(
+                "this call needs an end user's tokens: use the user's handle from Client::session",
+            ),
+            Self::SessionBindingMismatch => f.write_str(
+                "the authorization callback belongs to another browser session; nothing was stored",
+            ),
+            Self::TokensNotKept(m) => write!(
+                f,
+                "the token refresh succeeded but its tokens could not be stored: {m}"
+            ),
         }
     }
 }

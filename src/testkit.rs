@@ -38,7 +38,7 @@
 //!     sandbox.set_consent_decision(ConsentDecision::Deny);
 //!     let (url, pending) = client.authorize_url().build()?;
 //!     let callback = sandbox.consent(&url).await?;
-//!     let denied = client.exchange_code(&pending, &callback).await;
+//!     let denied = client.session("user-1")?.exchange_code(&pending, &callback).await;
 //!     assert!(matches!(denied, Err(Error::Auth(AuthError::Denied { .. }))));
 //!
 //!     sandbox.shutdown().await;
@@ -72,7 +72,7 @@ pub fn client_builder(sandbox: &Sandbox) -> ClientBuilder {
     builder
 }
 
-/// A client signed in to the sandbox as its test user: the authorize URL,
+/// A per-user handle ([`TEST_SESSION`]) signed in to the sandbox as its test user: the authorize URL,
 /// the consent step ([`Sandbox::consent`], so the configured
 /// [`ConsentDecision`] applies) and the code exchange, with
 /// [`client_builder`]'s settings.
@@ -84,9 +84,19 @@ pub async fn logged_in_client(sandbox: &Sandbox) -> Result<Client, Error> {
     log_in(client_builder(sandbox).build()?, sandbox).await
 }
 
+/// The session key under which [`logged_in_client`] and [`log_in`] store
+/// the test user's tokens.
+pub const TEST_SESSION: &str = "sandbox-test-user";
+
 /// Sign `client` (built for this sandbox, e.g. from [`client_builder`]) in
-/// as the sandbox's test user; returns it with its tokens stored.
+/// as the sandbox's test user; returns the user's handle with its tokens
+/// stored: `client` itself when it is a per-user handle, otherwise its
+/// handle for [`TEST_SESSION`].
 pub async fn log_in(client: Client, sandbox: &Sandbox) -> Result<Client, Error> {
+    let client = match client.session_key() {
+        Some(_) => client,
+        None => client.session(TEST_SESSION)?,
+    };
     let (url, pending) = client.authorize_url().build()?;
     let callback = sandbox.consent(&url).await.map_err(|e| match e {
         ConsentError::Http(source) => Error::Transport {

@@ -9,4 +9,3 @@ mod tokens;
 
 pub use cipher::EncryptionKey;
 pub use store::{RedisStore, RedisStoreBuilder};
-pub use tokens::RedisTokenStore;

@@ -1,6 +1,9 @@
-//! Pending authorizations by `state`, consumed exactly once.
+//! Pending authorizations by `state`, bound to the browser session that
+//! started them, consumed exactly once.
 
-use digilocker_authpartner::auth::{Callback, PendingAuthorization};
+use digilocker_authpartner::auth::{
+    PendingAuthorization, PendingFuture, PendingStore, SessionBinding, callback_state,
+};
 use digilocker_authpartner::{AuthError, Error};
 
 use crate::RedisStore;
@@ -10,12 +13,14 @@ fn store_error(e: digilocker_authpartner::auth::StoreError) -> Error {
 }
 
 impl RedisStore {
-    /// Keeps `pending` until its callback arrives, on any replica, for at
-    /// most the pending TTL (10 minutes by default).
-    pub async fn save_pending(&self, pending: &PendingAuthorization) -> Result<(), Error> {
+    async fn put_pending(
+        &self,
+        pending: &PendingAuthorization,
+        binding: &SessionBinding,
+    ) -> Result<(), Error> {
         let key = self.key_name("pending", pending.state());
         let value = self
-            .seal(&key, pending.to_json_exposing_secrets())
+            .seal(&key, pending.to_json_bound(binding))
             .map_err(store_error)?;
         let ttl = u64::try_from(self.settings().pending_ttl.as_millis()).unwrap_or(u64::MAX);
         let mut cmd = redis::cmd("SET");
@@ -29,16 +34,13 @@ impl RedisStore {
         }
     }
 
-    /// Takes the pending authorization that `callback` (the redirect URL or
-    /// its query) answers, removing it atomically (`GETDEL`), so a replayed
-    /// callback finds nothing. Pass the result to `Client::exchange_code`.
-    ///
-    /// A callback whose `state` matches nothing stored (forged, expired, or
-    /// already used) is [`AuthError::StateMismatch`], before any request.
-    pub async fn take_pending(&self, callback: &str) -> Result<PendingAuthorization, Error> {
-        let parsed = Callback::parse(callback)?;
-        let state = parsed.state().ok_or(AuthError::StateMismatch)?;
-        let key = self.key_name("pending", state);
+    async fn take_pending(
+        &self,
+        callback: &str,
+        binding: &SessionBinding,
+    ) -> Result<PendingAuthorization, Error> {
+        let state = callback_state(callback)?;
+        let key = self.key_name("pending", &state);
         let mut cmd = redis::cmd("GETDEL");
         cmd.arg(&key);
         let raw: Option<Vec<u8>> = self
@@ -47,6 +49,28 @@ impl RedisStore {
             .map_err(store_error)?;
         let raw = raw.ok_or(AuthError::StateMismatch)?;
         let plain = self.open(&key, raw).map_err(store_error)?;
-        PendingAuthorization::from_json(&plain)
+        PendingAuthorization::from_json_bound(&plain, binding)
+    }
+}
+
+/// Pending authorizations for every replica: `SET NX` with the pending TTL
+/// (10 minutes by default), taken with `GETDEL`, so the callback may land
+/// on any replica, a replay finds nothing, and a callback presented by
+/// another browser session is refused (and burnt).
+impl PendingStore for RedisStore {
+    fn put<'a>(
+        &'a self,
+        pending: &'a PendingAuthorization,
+        binding: &'a SessionBinding,
+    ) -> PendingFuture<'a, ()> {
+        Box::pin(self.put_pending(pending, binding))
+    }
+
+    fn take<'a>(
+        &'a self,
+        callback: &'a str,
+        binding: &'a SessionBinding,
+    ) -> PendingFuture<'a, PendingAuthorization> {
+        Box::pin(self.take_pending(callback, binding))
     }
 }

@@ -1,5 +1,4 @@
-//! The connection to Redis, the key layout and the settings shared by every
-//! user's [`RedisTokenStore`](crate::RedisTokenStore).
+//! The connection to Redis, the key layout and the settings.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,9 +11,11 @@ use redis::aio::ConnectionManager;
 use crate::EncryptionKey;
 use crate::cipher::is_sealed;
 
-/// A shared Redis store for tokens (one [`RedisTokenStore`](crate::RedisTokenStore)
-/// per user key, see [`tokens`](Self::tokens)) and pending authorizations
-/// (see [`save_pending`](Self::save_pending)).
+/// A shared Redis store for every user's tokens (a
+/// [`TokenStore`](digilocker_authpartner::auth::TokenStore): give it to
+/// `ClientBuilder::token_store`) and for pending authorizations bound to
+/// their browser session (a
+/// [`PendingStore`](digilocker_authpartner::auth::PendingStore)).
 ///
 /// Cheap to clone: clones share one multiplexed connection that reconnects
 /// on its own after Redis restarts.
@@ -34,6 +35,7 @@ pub(crate) struct Inner {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Settings {
     pub(crate) lease_ttl: Duration,
+    pub(crate) lease_wait: Duration,
     pub(crate) poll_min: Duration,
     pub(crate) poll_max: Duration,
     pub(crate) session_ttl: Duration,
@@ -45,6 +47,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             lease_ttl: Duration::from_secs(5),
+            lease_wait: Duration::from_secs(60),
             poll_min: Duration::from_millis(10),
             poll_max: Duration::from_millis(200),
             session_ttl: Duration::from_secs(30 * 24 * 60 * 60),
@@ -104,6 +107,14 @@ impl RedisStoreBuilder {
     /// that dies loses it at most this long after its last renewal.
     pub fn lease_ttl(mut self, ttl: Duration) -> Self {
         self.settings.lease_ttl = ttl.max(Duration::from_millis(100));
+        self
+    }
+
+    /// How long a replica waits for another replica's refresh (polling
+    /// the stored tokens) before it gives up with `Error::Timeout`
+    /// (default 60 s).
+    pub fn lease_wait(mut self, wait: Duration) -> Self {
+        self.settings.lease_wait = wait;
         self
     }
 

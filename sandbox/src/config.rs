@@ -113,6 +113,11 @@ pub struct SandboxConfig {
     /// How long a consent page stays answerable; an abandoned one is
     /// forgotten after this.
     pub consent_page_ttl: Duration,
+    /// On a refresh token presented a second time, revoke its whole grant,
+    /// the tokens issued since included (RFC 9700 §4.14.2), instead of only
+    /// answering `invalid_grant` (default `false`). Every reuse is counted
+    /// either way ([`Sandbox::refresh_token_reuses`](crate::Sandbox::refresh_token_reuses)).
+    pub revoke_grant_on_refresh_reuse: bool,
 }
 
 impl Default for SandboxConfig {
@@ -134,6 +139,7 @@ impl Default for SandboxConfig {
             refresh_body_credentials: false,
             consent_page: ConsentPage::WhenBrowserAsks,
             consent_page_ttl: Duration::from_secs(10 * 60),
+            revoke_grant_on_refresh_reuse: false,
         }
     }
 }

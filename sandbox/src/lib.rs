@@ -297,6 +297,13 @@ impl Sandbox {
             .count()
     }
 
+    /// How many times a refresh token that was already spent was presented
+    /// again (each one answered `invalid_grant`; see
+    /// [`SandboxConfig::revoke_grant_on_refresh_reuse`]).
+    pub fn refresh_token_reuses(&self) -> usize {
+        self.shared.lock().refresh_reuses
+    }
+
     /// Queue a fault for the next matching requests.
     pub fn inject(&self, fault: Fault) {
         self.shared.lock().faults.push(fault);

@@ -253,6 +253,10 @@ pub(crate) struct State {
     pub grants: HashMap<u64, Grant>,
     pub access: HashMap<String, AccessToken>,
     pub refresh: HashMap<String, u64>,
+    /// Refresh tokens already spent, with their grant: a second use is a reuse.
+    pub spent_refresh: HashMap<String, u64>,
+    /// How many times a spent refresh token was presented again.
+    pub refresh_reuses: usize,
     pub device_codes: HashMap<String, DeviceCode>,
     pub pending_signups: HashMap<String, PendingSignup>,
     pub log: Vec<RecordedRequest>,

@@ -8,6 +8,7 @@ use super::{
 };
 use crate::client::CredentialsIn;
 use crate::types::{DeviceCodeRequest, DeviceCodeRequestResponseType, DeviceCodeResponse};
+use super::store::store_err;
 use crate::{AuthError, Client, Error};
 
 /// Which stored token to revoke.
@@ -53,6 +54,8 @@ impl Client {
         pending: &PendingAuthorization,
         callback: &str,
     ) -> Result<TokenResponse, Error> {
+        // Where the tokens will go, before anything is sent.
+        self.session_slot()?;
         let code = pending.verify(&Callback::parse(callback)?)?;
         let mut req = TokenRequest::new(GrantType::AuthorizationCode);
         req.code = Some(code);
@@ -66,7 +69,7 @@ impl Client {
         }
         .into_inner();
         super::oidc::check_exchange(self, pending, &mut tokens).await?;
-        self.tokens().save(StoredTokens::from(&tokens)).await?;
+        self.save_session_tokens(StoredTokens::from(&tokens)).await?;
         Ok(tokens)
     }
 
@@ -79,13 +82,12 @@ impl Client {
     /// refreshing on their own) share one request and its outcome. A
     /// response without `refresh_token` keeps the stored one (RFC 6749 §6).
     pub async fn refresh(&self) -> Result<StoredTokens, Error> {
-        let stored = self.tokens().load().await?.ok_or(AuthError::NoToken)?;
+        let slot = self.session_slot()?;
+        let stored = slot.load(self.store()).await?.ok_or(AuthError::NoToken)?;
         if stored.refresh_token.is_none() {
             return Err(AuthError::NoRefreshToken.into());
         }
-        self.tokens()
-            .refresh_shared(self, &stored.access_token, std::time::Duration::MAX)
-            .await
+        slot.refresh_shared(self, &stored.access_token).await
     }
 
     pub(crate) async fn refresh_with(
@@ -100,7 +102,8 @@ impl Client {
 
     /// Revokes a stored token (`POST /oauth2/1/revoke`) and forgets the session's tokens.
     pub async fn revoke(&self, kind: TokenKind) -> Result<(), Error> {
-        let stored = self.tokens().load().await?.ok_or(AuthError::NoToken)?;
+        let slot = self.session_slot()?;
+        let stored = slot.load(self.store()).await?.ok_or(AuthError::NoToken)?;
         let (token, hint) = match kind {
             TokenKind::Access => (stored.access_token, "access_token"),
             TokenKind::Refresh => (
@@ -115,17 +118,32 @@ impl Client {
             })
             .send()
             .await?;
-        self.tokens().clear().await
+        self.store().clear(slot.key()).await.map_err(store_err)
     }
 
-    /// Stores tokens obtained elsewhere (e.g. restored from a session).
+    /// Stores tokens obtained elsewhere (e.g. restored from a session) as
+    /// this user's. Needs a per-user handle ([`Client::session`]).
     pub async fn set_tokens(&self, tokens: StoredTokens) -> Result<(), Error> {
-        self.tokens().save(tokens).await
+        self.save_session_tokens(tokens).await
     }
 
-    /// The session's stored tokens, if any.
+    /// This user's stored tokens, if any. Needs a per-user handle
+    /// ([`Client::session`]).
     pub async fn stored_tokens(&self) -> Result<Option<StoredTokens>, Error> {
-        self.tokens().load().await
+        self.session_slot()?.load(self.store()).await
+    }
+
+    /// Forgets this user's tokens without revoking them (e.g. on sign-out
+    /// when the grant should stay). Needs a per-user handle.
+    pub async fn forget_tokens(&self) -> Result<(), Error> {
+        let slot = self.session_slot()?;
+        self.store().clear(slot.key()).await.map_err(store_err)
+    }
+
+    /// Stores `tokens` under this handle's session key.
+    async fn save_session_tokens(&self, tokens: StoredTokens) -> Result<(), Error> {
+        let slot = self.session_slot()?;
+        self.store().save(slot.key(), tokens).await.map_err(store_err)
     }
 
     /// Starts the limited-input-device flow (`POST /oauth2/1/code`): DigiLocker sends an OTP to the
@@ -172,8 +190,9 @@ impl Client {
         req.device_code = Some(device_code.to_string());
         req.dl_otp = Some(SecretString::from(otp.to_string()));
         self.with_credentials(&mut req, self.config().credentials_in);
+        self.session_slot()?;
         let tokens = self.get_access_token().body(req).send().await?.into_inner();
-        self.tokens().save(StoredTokens::from(&tokens)).await?;
+        self.save_session_tokens(StoredTokens::from(&tokens)).await?;
         Ok(tokens)
     }
 }

@@ -47,6 +47,9 @@ struct PendingOut<'a> {
     openid: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     nonce: Option<&'a str>,
+    /// The browser-session fingerprint of a bound record (hex SHA-256).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    binding: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -59,6 +62,8 @@ struct PendingIn {
     openid: bool,
     #[serde(default)]
     nonce: Option<String>,
+    #[serde(default)]
+    binding: Option<String>,
 }
 
 /// A decode failure without any part of the input (which holds secrets).
@@ -172,7 +177,39 @@ impl PendingAuthorization {
             redirect_uri: &self.redirect_uri,
             openid: self.openid,
             nonce: self.nonce.as_deref(),
+            binding: None,
         })
+    }
+
+    /// Like [`to_json_exposing_secrets`](Self::to_json_exposing_secrets),
+    /// bound to the browser session that started the sign-in: only
+    /// [`from_json_bound`](Self::from_json_bound) with the same binding
+    /// reads it back. For pending authorizations kept in a store shared by
+    /// every browser (looked up by `state`), see [`PendingStore`](super::PendingStore).
+    pub fn to_json_bound(&self, binding: &super::SessionBinding) -> String {
+        to_json(&PendingOut {
+            v: FORMAT,
+            state: &self.state,
+            verifier: self.verifier.secret().expose_secret(),
+            redirect_uri: &self.redirect_uri,
+            openid: self.openid,
+            nonce: self.nonce.as_deref(),
+            binding: Some(binding.fingerprint_hex()),
+        })
+    }
+
+    /// A pending authorization from the JSON of
+    /// [`to_json_bound`](Self::to_json_bound), if `binding` is the browser
+    /// session it was bound to (compared in constant time); otherwise
+    /// [`AuthError::SessionBindingMismatch`](crate::AuthError::SessionBindingMismatch).
+    /// An unbound record is refused the same way.
+    pub fn from_json_bound(json: &[u8], binding: &super::SessionBinding) -> Result<Self, Error> {
+        let p: PendingIn = decode("pending authorization", json)?;
+        let bound_to = p.binding.as_deref().unwrap_or_default();
+        if !binding.matches_hex(bound_to) {
+            return Err(crate::AuthError::SessionBindingMismatch.into());
+        }
+        Self::from_parts(p)
     }
 
     /// A pending authorization from the JSON of
@@ -180,7 +217,10 @@ impl PendingAuthorization {
     /// verifier is checked as [`PkceVerifier::new`] does; a malformed input
     /// is an [`Error::Decode`] that quotes none of it.
     pub fn from_json(json: &[u8]) -> Result<Self, Error> {
-        let p: PendingIn = decode("pending authorization", json)?;
+        Self::from_parts(decode("pending authorization", json)?)
+    }
+
+    fn from_parts(p: PendingIn) -> Result<Self, Error> {
         check_version("pending authorization", p.v)?;
         let verifier = PkceVerifier::new(p.verifier).map_err(|e| {
             persisted_decode_error("pending authorization", format!("verifier: {}", e.reason))

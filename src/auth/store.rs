@@ -1,16 +1,17 @@
-//! Where tokens live, and the single-flight refresh around them.
+//! Where end users' tokens live: the keyed [`TokenStore`] and its
+//! compare-and-set rule for refreshed tokens.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
-use tokio::sync::watch;
 
-use super::TokenResponse;
-use crate::{AuthError, Error};
+use super::{SessionKey, TokenResponse};
+use crate::{AuthError, Error, ErrorCode};
 
 /// The tokens of one user session.
 #[derive(Clone, Debug)]
@@ -57,6 +58,13 @@ impl StoredTokens {
         }
         tokens
     }
+
+    /// Whether these tokens' refresh token is `refresh_token` (constant time).
+    pub fn has_refresh_token(&self, refresh_token: &SecretString) -> bool {
+        self.refresh_token
+            .as_ref()
+            .is_some_and(|mine| same_secret(mine, refresh_token))
+    }
 }
 
 /// A boxed future returned by [`TokenStore`] methods.
@@ -74,145 +82,260 @@ pub type Refresher<'a> = Box<dyn FnOnce(SecretString) -> RefreshFuture<'a> + Sen
 #[derive(Debug)]
 pub struct StoreError(pub String);
 
-/// Persists one session's tokens (in memory by default; implement it to keep
-/// tokens in a database or an encrypted cookie).
+/// What [`TokenStore::replace`] did.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Replaced {
+    /// The stored refresh token was the spent one; the fresh tokens are stored.
+    Stored,
+    /// Someone else changed the session first: these are the tokens stored
+    /// now (`None`: the session was cleared, e.g. signed out). Nothing was
+    /// written.
+    Conflict(Option<StoredTokens>),
+}
+
+/// Persists end users' tokens, one entry per [`SessionKey`]: in memory
+/// ([`InMemoryTokenStore`], the default) or in a database or Redis shared
+/// by every replica.
+///
+/// A refresh token is spent by its first use, so every write of refreshed
+/// tokens goes through [`replace`](Self::replace), a compare-and-set on the
+/// refresh token it replaces: a slow or paused refresher can never
+/// overwrite newer tokens, and a refresh that happened is never lost to a
+/// plain overwrite.
 ///
 /// ```
-/// use digilocker_authpartner::auth::{StoreFuture, StoredTokens, TokenStore};
+/// use std::collections::HashMap;
+/// use std::sync::Mutex;
+/// use digilocker_authpartner::auth::{Replaced, SessionKey, StoreFuture, StoredTokens, TokenStore};
+/// use secrecy::SecretString;
 ///
+/// /// Like a table `tokens(user_key PRIMARY KEY, ...)`.
 /// #[derive(Debug, Default)]
-/// struct Nowhere;
+/// struct Table(Mutex<HashMap<String, StoredTokens>>);
 ///
-/// impl TokenStore for Nowhere {
-///     fn load(&self) -> StoreFuture<'_, Option<StoredTokens>> {
-///         Box::pin(async { Ok(None) })
+/// impl TokenStore for Table {
+///     fn load<'a>(&'a self, key: &'a SessionKey) -> StoreFuture<'a, Option<StoredTokens>> {
+///         let row = self.0.lock().unwrap().get(key.as_str()).cloned();
+///         Box::pin(async move { Ok(row) })
 ///     }
-///     fn save(&self, _tokens: StoredTokens) -> StoreFuture<'_, ()> {
+///     fn save<'a>(&'a self, key: &'a SessionKey, tokens: StoredTokens) -> StoreFuture<'a, ()> {
+///         self.0.lock().unwrap().insert(key.as_str().to_owned(), tokens);
 ///         Box::pin(async { Ok(()) })
 ///     }
-///     fn clear(&self) -> StoreFuture<'_, ()> {
+///     // `UPDATE tokens SET ... WHERE user_key = $1 AND refresh_token = $2` in SQL.
+///     fn replace<'a>(
+///         &'a self,
+///         key: &'a SessionKey,
+///         spent: &'a SecretString,
+///         fresh: StoredTokens,
+///     ) -> StoreFuture<'a, Replaced> {
+///         let mut rows = self.0.lock().unwrap();
+///         let outcome = match rows.get(key.as_str()) {
+///             Some(row) if row.has_refresh_token(spent) => {
+///                 rows.insert(key.as_str().to_owned(), fresh);
+///                 Replaced::Stored
+///             }
+///             other => Replaced::Conflict(other.cloned()),
+///         };
+///         Box::pin(async move { Ok(outcome) })
+///     }
+///     fn clear<'a>(&'a self, key: &'a SessionKey) -> StoreFuture<'a, ()> {
+///         self.0.lock().unwrap().remove(key.as_str());
 ///         Box::pin(async { Ok(()) })
 ///     }
 /// }
 /// ```
 pub trait TokenStore: Send + Sync + std::fmt::Debug {
-    /// The stored tokens, if any.
-    fn load(&self) -> StoreFuture<'_, Option<StoredTokens>>;
-    /// Replaces the stored tokens.
-    fn save(&self, tokens: StoredTokens) -> StoreFuture<'_, ()>;
-    /// Forgets the tokens.
-    fn clear(&self) -> StoreFuture<'_, ()>;
+    /// The tokens stored for `key`, if any.
+    fn load<'a>(&'a self, key: &'a SessionKey) -> StoreFuture<'a, Option<StoredTokens>>;
 
-    /// Replaces the access token `stale` with fresh tokens, calling
+    /// Stores `tokens` for `key` unconditionally (a sign-in, or tokens set
+    /// by the application).
+    fn save<'a>(&'a self, key: &'a SessionKey, tokens: StoredTokens) -> StoreFuture<'a, ()>;
+
+    /// Stores `fresh` for `key` only if the stored refresh token is still
+    /// `spent`, atomically; otherwise writes nothing and returns what is
+    /// stored ([`Replaced::Conflict`]).
+    fn replace<'a>(
+        &'a self,
+        key: &'a SessionKey,
+        spent: &'a SecretString,
+        fresh: StoredTokens,
+    ) -> StoreFuture<'a, Replaced>;
+
+    /// Forgets the tokens of `key`.
+    fn clear<'a>(&'a self, key: &'a SessionKey) -> StoreFuture<'a, ()>;
+
+    /// Replaces the access token `stale` of `key` with fresh tokens, calling
     /// `refresh` at most once, and returns the tokens now stored.
     ///
-    /// The client calls this with at most one refresh in flight per store
-    /// within a process. A store shared by several processes overrides it to
-    /// make the refresh single-flight across all of them (a lease lock, and
-    /// waiters that receive the winner's tokens), because a refresh token is
-    /// spent by its first use.
+    /// The client calls this with at most one refresh in flight per key
+    /// within a process, and awaits it to its end even when every caller
+    /// has stopped waiting. A store shared by several processes overrides
+    /// it to make the refresh single-flight across all of them (a lease,
+    /// and waiters that adopt the holder's tokens).
     ///
     /// The default loads the stored tokens; if their access token is no
-    /// longer `stale`, someone else already refreshed and they are returned.
-    /// Otherwise it refreshes with the stored refresh token and saves the
-    /// result.
+    /// longer `stale`, someone else already refreshed and they are
+    /// returned. Otherwise it refreshes with the stored refresh token and
+    /// keeps the result with [`keep_refreshed`]; after `invalid_grant` it
+    /// adopts tokens someone else stored meanwhile ([`adopt_after_invalid_grant`]).
     fn refresh_exclusive<'a>(
         &'a self,
+        key: &'a SessionKey,
         stale: &'a SecretString,
         refresh: Refresher<'a>,
     ) -> RefreshFuture<'a> {
         Box::pin(async move {
             let current = self
-                .load()
+                .load(key)
                 .await
                 .map_err(store_err)?
                 .ok_or(AuthError::NoToken)?;
             if !same_secret(&current.access_token, stale) {
                 return Ok(current);
             }
-            let refresh_token = current.refresh_token.ok_or(AuthError::NoRefreshToken)?;
-            let fresh = refresh(refresh_token).await?;
-            self.save(fresh.clone()).await.map_err(store_err)?;
-            Ok(fresh)
+            let spent = current.refresh_token.ok_or(AuthError::NoRefreshToken)?;
+            match refresh(spent.clone()).await {
+                Ok(fresh) => keep_refreshed(self, key, &spent, fresh).await,
+                Err(e) if is_invalid_grant(&e) => {
+                    adopt_after_invalid_grant(self, key, &spent, Duration::ZERO).await
+                }
+                Err(e) => Err(e),
+            }
         })
     }
 }
 
-/// The default [`TokenStore`]: tokens in process memory.
+/// Writes refreshed tokens with [`TokenStore::replace`], trying three times
+/// when the store fails. Returns the tokens to use: `fresh`, or the newer
+/// ones another party stored first.
+///
+/// A store that keeps failing is [`AuthError::TokensNotKept`]: the
+/// rotation happened, but its tokens are not stored.
+pub async fn keep_refreshed<S: TokenStore + ?Sized>(
+    store: &S,
+    key: &SessionKey,
+    spent: &SecretString,
+    fresh: StoredTokens,
+) -> Result<StoredTokens, Error> {
+    let mut pause = Duration::from_millis(50);
+    let mut last = String::new();
+    for attempt in 1..=3 {
+        match store.replace(key, spent, fresh.clone()).await {
+            Ok(Replaced::Stored) => return Ok(fresh),
+            Ok(Replaced::Conflict(Some(current))) => return Ok(current),
+            Ok(Replaced::Conflict(None)) => return Err(AuthError::NoToken.into()),
+            Err(e) => last = e.0,
+        }
+        if attempt < 3 {
+            tokio::time::sleep(pause).await;
+            pause *= 2;
+        }
+    }
+    Err(AuthError::TokensNotKept(last).into())
+}
+
+/// After `invalid_grant` for the refresh token `spent`: the tokens another
+/// party stored meanwhile (re-reading for up to `wait`, for a refresher in
+/// another process that has not written yet), or
+/// [`AuthError::ConsentRequired`] when the store still holds `spent`.
+pub async fn adopt_after_invalid_grant<S: TokenStore + ?Sized>(
+    store: &S,
+    key: &SessionKey,
+    spent: &SecretString,
+    wait: Duration,
+) -> Result<StoredTokens, Error> {
+    let until = tokio::time::Instant::now() + wait;
+    let mut pause = Duration::from_millis(20);
+    loop {
+        let current = store
+            .load(key)
+            .await
+            .map_err(store_err)?
+            .ok_or(AuthError::NoToken)?;
+        if !current.has_refresh_token(spent) {
+            return Ok(current);
+        }
+        let now = tokio::time::Instant::now();
+        if now >= until {
+            return Err(AuthError::ConsentRequired.into());
+        }
+        tokio::time::sleep(pause.min(until - now)).await;
+        pause = (pause * 2).min(Duration::from_millis(250));
+    }
+}
+
+/// Whether a refresh failed because the refresh token is not (or no
+/// longer) valid.
+pub(crate) fn is_invalid_grant(error: &Error) -> bool {
+    error.code() == Some(&ErrorCode::InvalidGrant)
+}
+
+/// The default [`TokenStore`]: every user's tokens in this process's
+/// memory, until they are cleared or the process ends. For a backend with
+/// several replicas, or one that restarts, use a shared store.
 #[derive(Debug, Default)]
-pub struct InMemoryTokenStore(Mutex<Option<StoredTokens>>);
+pub struct InMemoryTokenStore(Mutex<HashMap<SessionKey, StoredTokens>>);
+
+impl InMemoryTokenStore {
+    /// How many sessions hold tokens.
+    pub fn len(&self) -> usize {
+        self.0.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Whether no session holds tokens.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
 
 impl TokenStore for InMemoryTokenStore {
-    fn load(&self) -> StoreFuture<'_, Option<StoredTokens>> {
-        let v = self.0.lock().map(|g| g.clone()).unwrap_or(None);
+    fn load<'a>(&'a self, key: &'a SessionKey) -> StoreFuture<'a, Option<StoredTokens>> {
+        let v = self
+            .0
+            .lock()
+            .map(|g| g.get(key.as_str()).cloned())
+            .unwrap_or(None);
         Box::pin(async move { Ok(v) })
     }
-    fn save(&self, tokens: StoredTokens) -> StoreFuture<'_, ()> {
+
+    fn save<'a>(&'a self, key: &'a SessionKey, tokens: StoredTokens) -> StoreFuture<'a, ()> {
         if let Ok(mut g) = self.0.lock() {
-            *g = Some(tokens);
+            g.insert(key.clone(), tokens);
         }
         Box::pin(async { Ok(()) })
     }
-    fn clear(&self) -> StoreFuture<'_, ()> {
-        if let Ok(mut g) = self.0.lock() {
-            *g = None;
-        }
-        Box::pin(async { Ok(()) })
-    }
-}
 
-/// The outcome of one refresh, shared by every caller that waited for it.
-#[derive(Clone, Debug)]
-enum Outcome {
-    Refreshed(StoredTokens),
-    Failed(SharedFailure),
-}
-
-/// A refresh failure in a form every waiter can get its own copy of.
-#[derive(Clone, Debug)]
-enum SharedFailure {
-    Timeout,
-    Auth(AuthError),
-}
-
-impl SharedFailure {
-    /// How a failed refresh is reported: timeouts stay timeouts
-    /// (retryable); an answer from the server keeps its status and code.
-    fn of(error: &Error) -> Self {
-        match error {
-            Error::Timeout { .. } => Self::Timeout,
-            Error::Auth(a) => Self::Auth(a.clone()),
-            other => Self::Auth(AuthError::RefreshFailed {
-                status: other.status(),
-                code: other.code().cloned(),
-            }),
-        }
-    }
-
-    fn to_error(&self) -> Error {
-        match self {
-            Self::Timeout => Error::Timeout {
-                operation: Some("get_access_token"),
+    fn replace<'a>(
+        &'a self,
+        key: &'a SessionKey,
+        spent: &'a SecretString,
+        fresh: StoredTokens,
+    ) -> StoreFuture<'a, Replaced> {
+        let outcome = match self.0.lock() {
+            Ok(mut g) => match g.get(key.as_str()) {
+                Some(current) if current.has_refresh_token(spent) => {
+                    g.insert(key.clone(), fresh);
+                    Ok(Replaced::Stored)
+                }
+                other => Ok(Replaced::Conflict(other.cloned())),
             },
-            Self::Auth(a) => Error::Auth(a.clone()),
+            Err(_) => Err(StoreError("in-memory token store poisoned".into())),
+        };
+        Box::pin(async move { outcome })
+    }
+
+    fn clear<'a>(&'a self, key: &'a SessionKey) -> StoreFuture<'a, ()> {
+        if let Ok(mut g) = self.0.lock() {
+            g.remove(key.as_str());
         }
+        Box::pin(async { Ok(()) })
     }
 }
 
-/// A refresh in flight: waiters watch for its outcome.
-#[derive(Debug)]
-struct Inflight {
-    outcome: watch::Receiver<Option<Outcome>>,
-}
-
-/// A client's token store plus the single-flight refresh around it.
-#[derive(Debug)]
-pub(crate) struct TokenSlot {
-    store: Arc<dyn TokenStore>,
-    inflight: Arc<tokio::sync::Mutex<Option<Inflight>>>,
-}
-
-fn store_err(e: StoreError) -> Error {
+pub(crate) fn store_err(e: StoreError) -> Error {
     Error::Auth(AuthError::Store(e.0))
 }
 
@@ -223,131 +346,4 @@ pub(crate) fn same_secret(a: &SecretString, b: &SecretString) -> bool {
             .as_bytes()
             .ct_eq(b.expose_secret().as_bytes()),
     )
-}
-
-impl TokenSlot {
-    pub(crate) fn new(store: Arc<dyn TokenStore>) -> Self {
-        Self {
-            store,
-            inflight: Arc::new(tokio::sync::Mutex::new(None)),
-        }
-    }
-
-    pub(crate) async fn load(&self) -> Result<Option<StoredTokens>, Error> {
-        self.store.load().await.map_err(store_err)
-    }
-
-    pub(crate) async fn save(&self, tokens: StoredTokens) -> Result<(), Error> {
-        self.store.save(tokens).await.map_err(store_err)
-    }
-
-    pub(crate) async fn clear(&self) -> Result<(), Error> {
-        self.store.clear().await.map_err(store_err)
-    }
-
-    /// A usable access token, refreshed first when it expires within `skew`.
-    pub(crate) async fn access_token(
-        &self,
-        client: &crate::Client,
-        skew: Duration,
-    ) -> Result<SecretString, Error> {
-        let tokens = self.load().await?.ok_or(AuthError::NoToken)?;
-        if !tokens.expires_within(skew) {
-            return Ok(tokens.access_token);
-        }
-        // Boxed: refreshes are rare, and their state would otherwise
-        // enlarge the future of every call.
-        Box::pin(self.refresh_replacing(client, &tokens.access_token, skew)).await
-    }
-
-    /// Replaces the access token `stale`, with one refresh in flight per
-    /// store: every caller that arrives while it runs waits for it and gets
-    /// its outcome, success or failure. The refresh runs in its own task, so
-    /// a caller that gives up does not cancel it for the others, and it is
-    /// bounded by the client's refresh deadline.
-    pub(crate) async fn refresh_replacing(
-        &self,
-        client: &crate::Client,
-        stale: &SecretString,
-        skew: Duration,
-    ) -> Result<SecretString, Error> {
-        Ok(self.refresh_shared(client, stale, skew).await?.access_token)
-    }
-
-    /// [`refresh_replacing`](Self::refresh_replacing), returning every stored token.
-    pub(crate) async fn refresh_shared(
-        &self,
-        client: &crate::Client,
-        stale: &SecretString,
-        skew: Duration,
-    ) -> Result<StoredTokens, Error> {
-        let mut receiver = {
-            let mut inflight = self.inflight.lock().await;
-            match inflight.as_ref() {
-                Some(running) => running.outcome.clone(),
-                None => {
-                    // Someone may have refreshed since the caller read `stale`.
-                    let current = self.load().await?.ok_or(AuthError::NoToken)?;
-                    if !same_secret(&current.access_token, stale) && !current.expires_within(skew) {
-                        return Ok(current);
-                    }
-                    let (sender, receiver) = watch::channel(None);
-                    *inflight = Some(Inflight {
-                        outcome: receiver.clone(),
-                    });
-                    self.spawn_refresh(client, current.access_token, sender);
-                    receiver
-                }
-            }
-        };
-        // The sender lives until it has sent, so `wait_for` only fails if
-        // the refresh task panicked.
-        let outcome = receiver
-            .wait_for(Option::is_some)
-            .await
-            .ok()
-            .and_then(|outcome| outcome.clone());
-        match outcome {
-            Some(Outcome::Refreshed(tokens)) => Ok(tokens),
-            Some(Outcome::Failed(failure)) => Err(failure.to_error()),
-            None => Err(Error::Auth(AuthError::RefreshFailed {
-                status: None,
-                code: None,
-            })),
-        }
-    }
-
-    /// Runs the refresh of `stale` in its own task and publishes the outcome.
-    fn spawn_refresh(
-        &self,
-        client: &crate::Client,
-        stale: SecretString,
-        sender: watch::Sender<Option<Outcome>>,
-    ) {
-        let client = client.clone();
-        let store = Arc::clone(&self.store);
-        let inflight = Arc::clone(&self.inflight);
-        let deadline = client.config().timeouts.refresh;
-        tokio::spawn(async move {
-            let refresher: Refresher<'_> = Box::new(|refresh_token: SecretString| {
-                let client = &client;
-                Box::pin(async move {
-                    let response = client.refresh_with(refresh_token.clone()).await;
-                    let response = response.map_err(|e| SharedFailure::of(&e).to_error())?;
-                    Ok(StoredTokens::refreshed(&response, refresh_token))
-                })
-            });
-            let run = store.refresh_exclusive(&stale, refresher);
-            let outcome = match tokio::time::timeout(deadline, run).await {
-                Ok(Ok(tokens)) => Outcome::Refreshed(tokens),
-                Ok(Err(error)) => Outcome::Failed(SharedFailure::of(&error)),
-                Err(_) => Outcome::Failed(SharedFailure::Timeout),
-            };
-            // Clear first, under the lock, so no new caller joins a finished
-            // refresh; waiters already holding a receiver still get `outcome`.
-            let mut slot = inflight.lock().await;
-            *slot = None;
-            let _ = sender.send(Some(outcome));
-        });
-    }
 }

@@ -64,8 +64,8 @@ pub(crate) async fn authenticate(
     match op.auth {
         Auth::Bearer => {
             let token = client
-                .tokens()
-                .access_token(client, client.config().refresh_skew)
+                .session_slot()?
+                .access_token(client, client.store(), client.config().refresh_skew)
                 .await?;
             Ok(set_bearer(request, &token))
         }
@@ -97,9 +97,10 @@ pub(crate) async fn refresh_after_401(
 ) -> Option<HeaderValue> {
     let stale = bearer_of(sent?)?;
     let fresh = client
-        .tokens()
-        .refresh_replacing(client, &stale, client.config().refresh_skew)
+        .session_slot()
+        .ok()?
+        .refresh_shared(client, &stale)
         .await
         .ok()?;
-    bearer_value(&fresh)
+    bearer_value(&fresh.access_token)
 }

@@ -27,30 +27,43 @@ use crate::operations::{Auth, OperationSpec};
 use crate::telemetry::OperationSpan;
 use crate::{Client, Error};
 
+/// Whether `request` is a refresh grant at the token endpoint.
+fn is_refresh_grant(op: &OperationSpec, request: &reqwest::Request) -> bool {
+    op.id == "get_access_token"
+        && request.body().and_then(|b| b.as_bytes()).is_some_and(|b| {
+            url::form_urlencoded::parse(b).any(|(k, v)| k == "grant_type" && v == "refresh_token")
+        })
+}
+
 /// Whether this request may be sent again: idempotent operations, and the
 /// token endpoint only for the refresh grant.
 fn retryable(op: &OperationSpec, request: &reqwest::Request) -> bool {
     if op.id == "get_access_token" {
-        return request.body().and_then(|b| b.as_bytes()).is_some_and(|b| {
-            url::form_urlencoded::parse(b).any(|(k, v)| k == "grant_type" && v == "refresh_token")
-        });
+        return is_refresh_grant(op, request);
     }
     op.is_idempotent()
 }
 
 /// The per-attempt deadline: the total deadline for calls whose response is
 /// buffered, the caller's transfer deadline (if any) for streamed ones.
-fn deadline(client: &Client, op: &OperationSpec) -> Option<Duration> {
+///
+/// A refresh grant has none: its response carries the only valid refresh
+/// token once the server has spent the old one, so it is awaited to its
+/// end (a stalled connection still fails after the read-idle timeout).
+fn deadline(client: &Client, op: &OperationSpec, request: &reqwest::Request) -> Option<Duration> {
     let timeouts = &client.config().timeouts;
     if op.is_transfer() {
         timeouts.transfer
+    } else if is_refresh_grant(op, request) {
+        None
     } else {
         Some(timeouts.total)
     }
 }
 
-/// Sends one operation and returns its successful (status < 400) response;
-/// error statuses become [`Error::Api`] (or [`Error::ResponseTooLarge`]).
+/// Sends one operation and returns its successful (`2xx`) response; error
+/// statuses become [`Error::Api`] (or [`Error::ResponseTooLarge`]), and a
+/// redirect is [`Error::Redirected`], never followed.
 ///
 /// Before anything is sent: the URL must be `https` (or loopback `http`)
 /// and its path must be exactly `op`'s path. Then the operation's
@@ -126,7 +139,7 @@ async fn run<N: NextAttempt>(
     guard::check_url(request.url())?;
     path::check_operation_path(client.base_path(), op, request.url())?;
     let mut authorization = auth::authenticate(client, op, &mut request).await?;
-    let limit = deadline(client, op);
+    let limit = deadline(client, op, &request);
     let policy = &client.config().retry;
     let started = Instant::now();
     let span = OperationSpan::start(op);
@@ -155,9 +168,19 @@ async fn run<N: NextAttempt>(
         let elapsed = started.elapsed();
         let another = may_retry && policy.allows_another(attempt, elapsed);
         let (backoff, error) = match result {
-            Ok(response) if response.status().as_u16() < 400 => {
+            Ok(response) if response.status().as_u16() < 300 => {
                 span.finish(attempt, response.status().as_u16(), elapsed);
                 return Ok(response);
+            }
+            Ok(response) if response.status().as_u16() < 400 => {
+                // Never followed (the HTTP client has redirects off) and never
+                // read: a redirect is an answer this client does not accept.
+                let status = response.status().as_u16();
+                span.finish(attempt, status, elapsed);
+                return Err(Error::Redirected {
+                    operation: op.id,
+                    status,
+                });
             }
             Ok(response) => {
                 let status = response.status().as_u16();

@@ -636,8 +636,17 @@ pub(crate) async fn token(
             };
             let mut st = shared.lock();
             let Some(grant_id) = st.refresh.remove(old) else {
+                // A refresh token is spent by its first use; a second use is
+                // counted, and may cost the whole grant.
+                if let Some(&grant) = st.spent_refresh.get(old) {
+                    st.refresh_reuses += 1;
+                    if cfg.revoke_grant_on_refresh_reuse {
+                        st.revoke_grant(grant);
+                    }
+                }
                 return ApiError::code(400, "invalid_grant").into_response();
             };
+            st.spent_refresh.insert(old.to_string(), grant_id);
             let Some(grant) = st.grants.get(&grant_id).cloned() else {
                 return ApiError::code(400, "invalid_grant").into_response();
             };
