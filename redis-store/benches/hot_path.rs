@@ -5,12 +5,12 @@
 //!
 //! Needs `DIGILOCKER_TEST_REDIS_URL` (e.g. `redis://127.0.0.1:6379`).
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 use std::time::{Duration, SystemTime};
 
 use digilocker_authpartner::Client;
-use digilocker_authpartner::auth::{InMemoryTokenStore, StoredTokens, TokenStore};
-use digilocker_authpartner_redis::{RedisStore, RedisTokenStore};
+use digilocker_authpartner::auth::{SessionKey, StoredTokens, TokenStore};
+use digilocker_authpartner_redis::RedisStore;
 use digilocker_sandbox::Sandbox;
 
 #[path = "../tests/common/mod.rs"]
@@ -21,8 +21,8 @@ struct Setup {
     _sandbox: Sandbox,
     memory: Client,
     redis: Client,
-    memory_store: Arc<InMemoryTokenStore>,
-    redis_store: Arc<RedisTokenStore>,
+    redis_store: RedisStore,
+    key: SessionKey,
 }
 
 static SETUP: LazyLock<Setup> = LazyLock::new(|| {
@@ -37,32 +37,31 @@ static SETUP: LazyLock<Setup> = LazyLock::new(|| {
         // A real session: the code flow through the sandbox's consent page.
         let (authorize, pending) = base.authorize_url().build().expect("url");
         let callback = common::consent(&authorize).await;
-        let memory_store = Arc::new(InMemoryTokenStore::default());
-        let memory = base.with_token_store(memory_store.clone());
+        let memory = base;
         memory
             .exchange_code(&pending, &callback)
             .await
             .expect("exchange");
         let mut tokens: StoredTokens = memory.stored_tokens().await.unwrap().unwrap();
         tokens.expires_at = SystemTime::now() + Duration::from_secs(3600);
-        let shared = RedisStore::builder(url)
+        let redis_store = RedisStore::builder(url)
             .key_prefix("bench-hot-path")
             .connect()
             .await
             .expect("Redis");
-        let redis_store = Arc::new(shared.tokens("bench-user"));
-        redis_store.save(tokens).await.expect("save");
-        let redis = base.with_token_store(redis_store.clone());
-        (sandbox, memory, redis, memory_store, redis_store)
+        let key = SessionKey::new("bench-user").expect("key");
+        redis_store.save(&key, tokens).await.expect("save");
+        let redis = common::user_on(&sandbox, &redis_store, key.as_str());
+        (sandbox, memory, redis, redis_store, key)
     });
-    let (_sandbox, memory, redis, memory_store, redis_store) = parts;
+    let (_sandbox, memory, redis, redis_store, key) = parts;
     Setup {
         runtime,
         _sandbox,
         memory,
         redis,
-        memory_store,
         redis_store,
+        key,
     }
 });
 
@@ -89,20 +88,11 @@ fn call_redis_store() {
     call(&SETUP.redis);
 }
 
-/// The store's `load` alone, in memory.
-#[divan::bench(sample_count = 500)]
-fn load_in_memory_store() {
-    SETUP
-        .runtime
-        .block_on(SETUP.memory_store.load())
-        .expect("load");
-}
-
 /// The store's `load` alone, from Redis.
 #[divan::bench(sample_count = 500)]
 fn load_redis_store() {
     SETUP
         .runtime
-        .block_on(SETUP.redis_store.load())
+        .block_on(SETUP.redis_store.load(&SETUP.key))
         .expect("load");
 }

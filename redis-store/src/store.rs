@@ -36,6 +36,7 @@ pub(crate) struct Inner {
 pub(crate) struct Settings {
     pub(crate) lease_ttl: Duration,
     pub(crate) lease_wait: Duration,
+    pub(crate) refresh_grace: Duration,
     pub(crate) poll_min: Duration,
     pub(crate) poll_max: Duration,
     pub(crate) session_ttl: Duration,
@@ -48,6 +49,7 @@ impl Default for Settings {
         Self {
             lease_ttl: Duration::from_secs(5),
             lease_wait: Duration::from_secs(60),
+            refresh_grace: Duration::from_secs(30),
             poll_min: Duration::from_millis(10),
             poll_max: Duration::from_millis(200),
             session_ttl: Duration::from_secs(30 * 24 * 60 * 60),
@@ -115,6 +117,18 @@ impl RedisStoreBuilder {
     /// (default 60 s).
     pub fn lease_wait(mut self, wait: Duration) -> Self {
         self.settings.lease_wait = wait;
+        self
+    }
+
+    /// How long a replica that takes a refresh lease over waits for the
+    /// previous holder's result when that holder had already sent the
+    /// refresh token (default 30 s, the client's read-idle timeout). A
+    /// holder paused or stalled past the lease TTL then still stores its
+    /// rotation, and nobody spends the same refresh token twice; only a
+    /// holder silent for longer than this is presumed dead, and the token
+    /// is sent again.
+    pub fn refresh_grace(mut self, grace: Duration) -> Self {
+        self.settings.refresh_grace = grace;
         self
     }
 

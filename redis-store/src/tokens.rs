@@ -176,29 +176,76 @@ impl RedisStore {
         }
     }
 
-    /// Runs `refresh` to its end while renewing `lease`. A lost lease (a
+    /// Runs `work` to its end while renewing `lease`. A lost lease (a
     /// Redis stall, or this process paused past the TTL) stops the
-    /// renewals but not the refresh: its response carries the only valid
-    /// refresh token if the server processed the request, and the write
-    /// that follows is fenced on the spent token, so it never overwrites
-    /// what another holder stored.
-    async fn refresh_holding(
-        &self,
-        lease: &Lease,
-        refresh_token: SecretString,
-        refresh: Refresher<'_>,
-    ) -> Result<StoredTokens, Error> {
+    /// renewals but not the work: a refresh's response carries the only
+    /// valid refresh token if the server processed the request, and the
+    /// write that follows is fenced on the spent token, so it never
+    /// overwrites what another holder stored.
+    async fn holding<T>(&self, lease: &Lease, work: impl std::future::Future<Output = T>) -> T {
         let every = (self.settings().lease_ttl / 3).max(Duration::from_millis(30));
-        let mut run = refresh(refresh_token);
         let mut renewals = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         let mut held = true;
+        let mut work = std::pin::pin!(work);
         loop {
             tokio::select! {
-                outcome = &mut run => return outcome,
+                outcome = &mut work => return outcome,
                 _ = renewals.tick(), if held => {
                     held = matches!(lease.renew().await, Ok(true));
                 }
             }
+        }
+    }
+
+    fn sent_key(&self, key: &SessionKey) -> String {
+        self.key_name("sent", key.as_str())
+    }
+
+    /// Records, before sending, that the refresh token `spent` is being
+    /// sent, for the refresh grace: a replica that takes the lease over
+    /// from this one (paused or stalled past the lease TTL) waits for this
+    /// one's result instead of spending the token a second time.
+    async fn mark_sent(&self, key: &SessionKey, spent: &SecretString) -> Result<(), StoreError> {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.sent_key(key))
+            .arg(fingerprint(Some(spent)))
+            .arg("PX")
+            .arg(millis(self.settings().refresh_grace));
+        let _: String = self.query("SET sent", cmd).await?;
+        Ok(())
+    }
+
+    async fn clear_sent(&self, key: &SessionKey) {
+        let mut cmd = redis::cmd("DEL");
+        cmd.arg(self.sent_key(key));
+        let _: Result<i64, _> = self.query("DEL sent", cmd).await;
+    }
+
+    /// If a previous holder sent `spent` within the refresh grace, the
+    /// tokens it stores meanwhile (polling until its mark expires), or
+    /// `None` once the mark is gone with nothing stored: that holder is
+    /// presumed dead, and the refresh may be sent again.
+    async fn previous_holders_tokens(
+        &self,
+        key: &SessionKey,
+        spent: &SecretString,
+        stale: &SecretString,
+    ) -> Result<Option<StoredTokens>, Error> {
+        let mark = fingerprint(Some(spent));
+        let settings = *self.settings();
+        let mut pause = settings.poll_min;
+        loop {
+            let mut cmd = redis::cmd("GET");
+            cmd.arg(self.sent_key(key));
+            let sent: Option<String> = self.query("GET sent", cmd).await.map_err(store_error)?;
+            if let Some(fresh) = self.replaced(key, stale).await? {
+                return Ok(Some(fresh));
+            }
+            if sent.as_deref() != Some(mark.as_str()) {
+                return Ok(None);
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(settings.poll_max);
         }
     }
 
@@ -212,30 +259,38 @@ impl RedisStore {
             Ok(lease) => lease,
             Err(fresh) => return Ok(fresh),
         };
-        let outcome = async {
-            // Re-read under the lease: the previous holder may have finished
-            // between our last read and taking the lease.
-            let current = self
-                .get(key)
-                .await
-                .map_err(store_error)?
-                .ok_or(AuthError::NoToken)?;
-            if !same(&current.access_token, stale) {
-                return Ok(current);
-            }
-            let spent = current.refresh_token.ok_or(AuthError::NoRefreshToken)?;
-            match self.refresh_holding(&lease, spent.clone(), refresh).await {
-                Ok(fresh) => keep_refreshed(self, key, &spent, fresh).await,
-                Err(e) if e.code() == Some(&ErrorCode::InvalidGrant) => {
-                    // Spent already: by a holder that stores its result soon
-                    // (a paused process whose lease ran out: wait for it one
-                    // lease TTL), or by one that died first (consent again).
-                    adopt_after_invalid_grant(self, key, &spent, self.settings().lease_ttl).await
+        let outcome = self
+            .holding(&lease, async {
+                // Re-read under the lease: the previous holder may have
+                // finished between our last read and taking the lease.
+                let current = self
+                    .get(key)
+                    .await
+                    .map_err(store_error)?
+                    .ok_or(AuthError::NoToken)?;
+                if !same(&current.access_token, stale) {
+                    return Ok(current);
                 }
-                Err(e) => Err(e),
-            }
-        }
-        .await;
+                let spent = current.refresh_token.ok_or(AuthError::NoRefreshToken)?;
+                if let Some(fresh) = self.previous_holders_tokens(key, &spent, stale).await? {
+                    return Ok(fresh);
+                }
+                self.mark_sent(key, &spent).await.map_err(store_error)?;
+                let outcome = match refresh(spent.clone()).await {
+                    Ok(fresh) => keep_refreshed(self, key, &spent, fresh).await,
+                    Err(e) if e.code() == Some(&ErrorCode::InvalidGrant) => {
+                        // Spent already: by a holder that stores its result
+                        // soon (wait for it one lease TTL), or by one that
+                        // died first (consent again).
+                        adopt_after_invalid_grant(self, key, &spent, self.settings().lease_ttl)
+                            .await
+                    }
+                    Err(e) => Err(e),
+                };
+                self.clear_sent(key).await;
+                outcome
+            })
+            .await;
         lease.release().await;
         outcome
     }

@@ -1,5 +1,6 @@
 //! Several OS processes sharing one Redis store: the refresh is
-//! single-flight across them, and a killed lease holder is taken over.
+//! single-flight across them and every refresh token is spent once, a
+//! killed lease holder is taken over, and a paused one keeps its rotation.
 //!
 //! This binary is its own harness: run plainly it is the coordinator (a
 //! sandbox, then replica processes it spawns from its own executable); with
@@ -8,10 +9,9 @@
 mod common;
 
 use std::process::Stdio;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{expired_session, redis_url, unique_prefix};
+use common::{expired_session, key, redis_url, unique_prefix, user_on};
 use digilocker_authpartner::auth::TokenStore;
 use digilocker_authpartner::{AuthError, Client, Error};
 use digilocker_authpartner_redis::RedisStore;
@@ -20,7 +20,11 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 
 const REPLICA_ROLE_VAR: &str = "DIGILOCKER_TEST_REPLICA";
-const USER: &str = "user-1";
+
+/// The session key of user `n`.
+fn user(n: usize) -> String {
+    format!("user-{n}")
+}
 
 /// What a replica is told through its environment.
 struct ReplicaSetup {
@@ -29,8 +33,10 @@ struct ReplicaSetup {
     client_secret: String,
     redis_url: String,
     prefix: String,
+    users: usize,
     calls: usize,
     lease_ttl: Duration,
+    grace: Duration,
 }
 
 /// What one replica reports.
@@ -51,12 +57,16 @@ fn main() {
     }
     let Some(url) = redis_url() else { return };
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let scenarios: [(&str, Scenario); 2] = [
-        ("four_processes_of_fifty_calls_share_one_refresh", |u| {
-            Box::pin(four_processes_share_one_refresh(u))
-        }),
+    let scenarios: [(&str, Scenario); 3] = [
+        (
+            "four_processes_of_fifty_users_and_eight_calls_spend_each_refresh_token_once",
+            |u| Box::pin(four_processes_fifty_users(u)),
+        ),
         ("a_killed_lease_holder_is_taken_over", |u| {
             Box::pin(killed_lease_holder_is_taken_over(u))
+        }),
+        ("a_paused_lease_holder_keeps_its_rotation", |u| {
+            Box::pin(paused_lease_holder_keeps_its_rotation(u))
         }),
     ];
     println!("\nrunning {} tests", scenarios.len());
@@ -80,6 +90,10 @@ fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("replica needs {name}"))
 }
 
+fn env_ms(name: &str) -> Duration {
+    Duration::from_millis(env(name).parse().expect(name))
+}
+
 fn replica() {
     let setup = ReplicaSetup {
         base_url: env("REPLICA_BASE_URL"),
@@ -87,27 +101,31 @@ fn replica() {
         client_secret: env("REPLICA_CLIENT_SECRET"),
         redis_url: env("REPLICA_REDIS_URL"),
         prefix: env("REPLICA_PREFIX"),
+        users: env("REPLICA_USERS").parse().expect("users"),
         calls: env("REPLICA_CALLS").parse().expect("calls"),
-        lease_ttl: Duration::from_millis(env("REPLICA_LEASE_TTL_MS").parse().expect("ttl")),
+        lease_ttl: env_ms("REPLICA_LEASE_TTL_MS"),
+        grace: env_ms("REPLICA_GRACE_MS"),
     };
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    // One app-wide client per process, as a web backend holds it.
     let client = runtime.block_on(async {
         let store = RedisStore::builder(&setup.redis_url)
             .key_prefix(&setup.prefix)
             .lease_ttl(setup.lease_ttl)
+            .refresh_grace(setup.grace)
             .connect()
             .await
             .expect("replica reaches Redis");
         Client::builder(&setup.client_id, &setup.client_secret)
             .base_url(&setup.base_url)
+            .token_store(std::sync::Arc::new(store))
             .build()
             .expect("client")
-            .with_token_store(Arc::new(store.tokens(USER)))
     });
     println!("ready");
     let mut go = String::new();
     std::io::stdin().read_line(&mut go).expect("go");
-    let tally = runtime.block_on(calls(&client, setup.calls));
+    let tally = runtime.block_on(calls(&client, setup.users, setup.calls));
     println!(
         "tally ok={} consent={} other={}",
         tally.ok,
@@ -119,13 +137,18 @@ fn replica() {
     }
 }
 
-async fn calls(client: &Client, n: usize) -> Tally {
+/// `calls` concurrent calls for each of `users` users, each call through
+/// its own per-user handle (as one request of a web backend would).
+async fn calls(client: &Client, users: usize, calls: usize) -> Tally {
     let mut tasks = Vec::new();
-    for _ in 0..n {
-        let client = client.clone();
-        tasks.push(tokio::spawn(async move {
-            client.get_user_details().send().await.map(drop)
-        }));
+    for u in 0..users {
+        for _ in 0..calls {
+            let client = client.clone();
+            tasks.push(tokio::spawn(async move {
+                let handle = client.session(&user(u))?;
+                handle.get_user_details().send().await.map(drop)
+            }));
+        }
     }
     let mut tally = Tally::default();
     for t in tasks {
@@ -146,8 +169,17 @@ struct Replica {
     lines: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
 }
 
+/// How the coordinator runs replicas.
+#[derive(Clone, Copy)]
+struct Plan {
+    users: usize,
+    calls: usize,
+    lease: Duration,
+    grace: Duration,
+}
+
 impl Replica {
-    fn spawn(sb: &Sandbox, redis_url: &str, prefix: &str, calls: usize, lease: Duration) -> Self {
+    fn spawn(sb: &Sandbox, redis_url: &str, prefix: &str, plan: Plan) -> Self {
         let exe = std::env::current_exe().expect("own executable");
         let mut child = Command::new(exe)
             .env(REPLICA_ROLE_VAR, "1")
@@ -156,8 +188,10 @@ impl Replica {
             .env("REPLICA_CLIENT_SECRET", sb.client_secret())
             .env("REPLICA_REDIS_URL", redis_url)
             .env("REPLICA_PREFIX", prefix)
-            .env("REPLICA_CALLS", calls.to_string())
-            .env("REPLICA_LEASE_TTL_MS", lease.as_millis().to_string())
+            .env("REPLICA_USERS", plan.users.to_string())
+            .env("REPLICA_CALLS", plan.calls.to_string())
+            .env("REPLICA_LEASE_TTL_MS", plan.lease.as_millis().to_string())
+            .env("REPLICA_GRACE_MS", plan.grace.as_millis().to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .kill_on_drop(true)
@@ -200,19 +234,21 @@ impl Replica {
         assert!(status.success(), "replica failed: {status}");
         tally
     }
+
+    fn signal(&self, signal: &str) {
+        let pid = self.child.id().expect("running").to_string();
+        let status = std::process::Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill {signal} {pid}");
+    }
 }
 
-/// Starts `n` replicas of `calls` calls each and lets them go at once.
-async fn launch(
-    sb: &Sandbox,
-    redis_url: &str,
-    prefix: &str,
-    n: usize,
-    calls: usize,
-    lease: Duration,
-) -> Vec<Replica> {
+/// Starts `n` replicas and lets them go at once.
+async fn launch(sb: &Sandbox, redis_url: &str, prefix: &str, n: usize, plan: Plan) -> Vec<Replica> {
     let mut replicas: Vec<Replica> = (0..n)
-        .map(|_| Replica::spawn(sb, redis_url, prefix, calls, lease))
+        .map(|_| Replica::spawn(sb, redis_url, prefix, plan))
         .collect();
     for r in &mut replicas {
         r.ready().await;
@@ -235,49 +271,101 @@ async fn tally_all(replicas: Vec<Replica>) -> Tally {
     total
 }
 
-async fn signed_in_user(sb: &Sandbox, redis_url: &str, prefix: &str) {
-    let store = RedisStore::builder(redis_url)
+async fn coordinator_store(redis_url: &str, prefix: &str) -> RedisStore {
+    RedisStore::builder(redis_url)
         .key_prefix(prefix)
         .connect()
         .await
-        .expect("coordinator reaches Redis");
-    let tokens = expired_session(sb).await;
-    store.tokens(USER).save(tokens).await.expect("save");
+        .expect("coordinator reaches Redis")
 }
 
-async fn four_processes_share_one_refresh(redis_url: String) {
+/// Signs `users` users in (each its own grant) and stores their tokens,
+/// every access token already expired.
+async fn signed_in_users(sb: &Sandbox, store: &RedisStore, users: usize) {
+    for u in 0..users {
+        let tokens = expired_session(sb).await;
+        store.save(&key(&user(u)), tokens).await.expect("save");
+    }
+}
+
+/// Waits for the process id in the lease of `user_key`, then for the mark
+/// that its refresh request was sent.
+async fn refresh_holder(redis_url: &str, prefix: &str, user_key: &str) -> u32 {
+    let mut conn = redis::Client::open(redis_url)
+        .expect("url")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("Redis");
+    let started = Instant::now();
+    loop {
+        let lease: Option<String> = redis::cmd("GET")
+            .arg(format!("{prefix}:lease:{user_key}"))
+            .query_async(&mut conn)
+            .await
+            .expect("GET lease");
+        let sent: Option<String> = redis::cmd("GET")
+            .arg(format!("{prefix}:sent:{user_key}"))
+            .query_async(&mut conn)
+            .await
+            .expect("GET sent");
+        if let (Some(id), Some(_)) = (lease, sent) {
+            return id.split(':').next().unwrap().parse::<u32>().unwrap();
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "no refresh");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn four_processes_fifty_users(redis_url: String) {
+    const PROCESSES: usize = 4;
+    const USERS: usize = 50;
+    const CALLS: usize = 8;
     let sb = Sandbox::start().await.expect("sandbox");
     let prefix = unique_prefix("multi");
-    signed_in_user(&sb, &redis_url, &prefix).await;
-    // The refresh takes a while, so every replica finds it in flight.
+    let store = coordinator_store(&redis_url, &prefix).await;
+    signed_in_users(&sb, &store, USERS).await;
+    // Each refresh takes a while, so the other processes find it in flight.
     sb.inject(Fault::Delay {
         path: "/oauth2/1/token".into(),
-        delay: Duration::from_millis(300),
-        times: 1,
+        delay: Duration::from_millis(150),
+        times: USERS * PROCESSES,
     });
     sb.clear_requests();
+    let reuses_before = sb.refresh_token_reuses();
 
-    let replicas = launch(&sb, &redis_url, &prefix, 4, 50, Duration::from_secs(5)).await;
+    let plan = Plan {
+        users: USERS,
+        calls: CALLS,
+        lease: Duration::from_secs(5),
+        grace: Duration::from_secs(30),
+    };
+    let replicas = launch(&sb, &redis_url, &prefix, PROCESSES, plan).await;
     let total = tally_all(replicas).await;
     let refreshes = sb.token_refresh_count();
+    let reuses = sb.refresh_token_reuses() - reuses_before;
     println!(
-        "multi-process: 4 processes x 50 calls: {} ok, {} consent, {} other; \
-         refreshes reaching the sandbox: {refreshes}",
+        "replicas: {PROCESSES} processes x {USERS} users x {CALLS} calls: {} ok, {} consent, \
+         {} other; refreshes {refreshes}, refresh-token reuses {reuses}",
         total.ok,
         total.consent,
         total.other.len()
     );
     assert!(total.other.is_empty(), "{:?}", total.other);
-    assert_eq!(total.ok, 200);
-    assert_eq!(refreshes, 1, "exactly one refresh across all processes");
-    assert_eq!(sb.count("GET", "/oauth2/1/user"), 200);
+    assert_eq!(total.ok, PROCESSES * USERS * CALLS);
+    assert_eq!(reuses, 0, "no refresh token was spent twice");
+    assert_eq!(refreshes, USERS, "exactly one refresh per user across all processes");
+    assert_eq!(
+        sb.count("GET", "/oauth2/1/user"),
+        PROCESSES * USERS * CALLS
+    );
     sb.shutdown().await;
 }
 
 async fn killed_lease_holder_is_taken_over(redis_url: String) {
     let sb = Sandbox::start().await.expect("sandbox");
     let prefix = unique_prefix("kill");
-    signed_in_user(&sb, &redis_url, &prefix).await;
+    let store = coordinator_store(&redis_url, &prefix).await;
+    signed_in_users(&sb, &store, 1).await;
     // The holder's refresh hangs in the sandbox until it is killed.
     sb.inject(Fault::Delay {
         path: "/oauth2/1/token".into(),
@@ -286,30 +374,16 @@ async fn killed_lease_holder_is_taken_over(redis_url: String) {
     });
     sb.clear_requests();
 
-    let lease = Duration::from_millis(1000);
-    let mut replicas = launch(&sb, &redis_url, &prefix, 3, 20, lease).await;
-
-    // Find the holder by the process id in its lease; give its refresh
-    // request time to reach the sandbox (which holds it for 20 s).
-    let mut conn = redis::Client::open(redis_url.as_str())
-        .expect("url")
-        .get_multiplexed_async_connection()
-        .await
-        .expect("Redis");
-    let started = Instant::now();
-    let holder_pid = loop {
-        let lease_id: Option<String> = redis::cmd("GET")
-            .arg(format!("{prefix}:lease:{USER}"))
-            .query_async(&mut conn)
-            .await
-            .expect("GET lease");
-        if let Some(id) = lease_id {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            break id.split(':').next().unwrap().parse::<u32>().unwrap();
-        }
-        assert!(started.elapsed() < Duration::from_secs(10), "no lease");
-        tokio::time::sleep(Duration::from_millis(10)).await;
+    let plan = Plan {
+        users: 1,
+        calls: 20,
+        lease: Duration::from_millis(1000),
+        grace: Duration::from_millis(1500),
     };
+    let mut replicas = launch(&sb, &redis_url, &prefix, 3, plan).await;
+    let holder_pid = refresh_holder(&redis_url, &prefix, &user(0)).await;
+    // Give its refresh request time to reach the sandbox (which holds it).
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let at = replicas
         .iter()
         .position(|r| r.child.id() == Some(holder_pid))
@@ -322,42 +396,88 @@ async fn killed_lease_holder_is_taken_over(redis_url: String) {
 
     let survivors = tally_all(replicas).await;
     let took = killed.elapsed();
-    let outcome = if survivors.ok == 40 {
-        "recovered: the take-over refresh succeeded"
-    } else {
-        "typed failure: consent required"
-    };
     println!(
         "kill test: holder pid {holder_pid} killed mid-refresh; survivors {} ok, {} consent, \
-         {} other, {took:?} after the kill (lease TTL {lease:?}); refresh requests at the \
-         sandbox: {}; outcome: {outcome}",
+         {} other, {took:?} after the kill (lease TTL {:?}, refresh grace {:?}); refresh \
+         requests answered by the sandbox: {}; refresh-token reuses: {}",
         survivors.ok,
         survivors.consent,
         survivors.other.len(),
-        sb.token_refresh_count()
+        plan.lease,
+        plan.grace,
+        sb.token_refresh_count(),
+        sb.refresh_token_reuses()
     );
+    // The killed holder's request dies with its connection before the
+    // sandbox answers it (the sandbox spends a token only when it answers),
+    // so the refresh token is still valid: once the holder's sent mark
+    // expires, a survivor takes over and refreshes with it. Every survivor
+    // call succeeds, with one refresh and no reuse.
     assert!(survivors.other.is_empty(), "{:?}", survivors.other);
-    assert_eq!(survivors.ok + survivors.consent, 40);
-    // Lease TTL plus the client's request timeout bounds the take-over.
-    assert!(took < lease + Duration::from_secs(30), "{took:?}");
-    if survivors.ok == 40 {
-        // The killed holder's request died with its connection before the
-        // sandbox spent the token (the sandbox logs a request once it has
-        // answered, so only the take-over is counted): the taker-over
-        // refreshed with the same refresh token.
-        assert_eq!(sb.token_refresh_count(), 1);
-        let store = RedisStore::builder(&redis_url)
-            .key_prefix(&prefix)
-            .connect()
-            .await
-            .expect("Redis");
-        let now = store
-            .tokens(USER)
-            .load()
-            .await
-            .expect("load")
-            .expect("tokens");
-        assert!(!now.expires_within(Duration::from_secs(60)));
-    }
+    assert_eq!(survivors.ok, 40, "{survivors:?}");
+    assert_eq!(sb.token_refresh_count(), 1);
+    assert_eq!(sb.refresh_token_reuses(), 0);
+    assert!(took < plan.lease + plan.grace + Duration::from_secs(10), "{took:?}");
+    let now = store.load(&key(&user(0))).await.expect("load").expect("tokens");
+    assert!(!now.expires_within(Duration::from_secs(60)));
+    sb.shutdown().await;
+}
+
+async fn paused_lease_holder_keeps_its_rotation(redis_url: String) {
+    let sb = Sandbox::start().await.expect("sandbox");
+    let prefix = unique_prefix("pause");
+    let store = coordinator_store(&redis_url, &prefix).await;
+    signed_in_users(&sb, &store, 1).await;
+    // The token endpoint is slow: the holder's refresh is in flight when it
+    // is stopped, and the sandbox answers it (spending the token) while the
+    // holder cannot read the answer.
+    sb.inject(Fault::Delay {
+        path: "/oauth2/1/token".into(),
+        delay: Duration::from_millis(800),
+        times: 1,
+    });
+    sb.clear_requests();
+
+    let plan = Plan {
+        users: 1,
+        calls: 8,
+        lease: Duration::from_millis(1000),
+        grace: Duration::from_secs(30),
+    };
+    let replicas = launch(&sb, &redis_url, &prefix, 3, plan).await;
+    let holder_pid = refresh_holder(&redis_url, &prefix, &user(0)).await;
+    let holder = replicas
+        .iter()
+        .find(|r| r.child.id() == Some(holder_pid))
+        .expect("the lease holder is one of the replicas");
+    holder.signal("-STOP");
+    // Stopped for three lease TTLs: its lease expires, another replica
+    // takes it over, and the sandbox answers the holder's request.
+    tokio::time::sleep(plan.lease * 3).await;
+    let answered_while_stopped = sb.token_refresh_count();
+    holder.signal("-CONT");
+
+    let total = tally_all(replicas).await;
+    let reuses = sb.refresh_token_reuses();
+    println!(
+        "pause test: holder pid {holder_pid} stopped {:?} (lease TTL {:?}) with its refresh in \
+         flight; refreshes answered while stopped {answered_while_stopped}, in all {}; \
+         {} ok, {} consent, {} other; refresh-token reuses {reuses}",
+        plan.lease * 3,
+        plan.lease,
+        sb.token_refresh_count(),
+        total.ok,
+        total.consent,
+        total.other.len()
+    );
+    assert_eq!(answered_while_stopped, 1, "the holder's refresh was processed");
+    assert!(total.other.is_empty(), "{:?}", total.other);
+    assert_eq!(total.ok, 24, "every call of every replica succeeds: {total:?}");
+    assert_eq!(reuses, 0, "the taker waited for the holder instead of re-sending");
+    assert_eq!(sb.token_refresh_count(), 1);
+    // The session survived: the rotation the paused holder received is stored.
+    let after = user_on(&sb, &store, &user(0));
+    after.get_user_details().send().await.expect("session kept");
+    assert_eq!(sb.token_refresh_count(), 1);
     sb.shutdown().await;
 }

@@ -4,10 +4,9 @@
 mod common;
 
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{client_for, expired_session};
+use common::{expired_session, key, user_on};
 use digilocker_authpartner::auth::TokenStore;
 use digilocker_authpartner::{AuthError, Error};
 use digilocker_authpartner_redis::RedisStore;
@@ -115,8 +114,8 @@ async fn a_redis_restart_gives_typed_errors_then_recovers() {
         .unwrap();
     let mut tokens = expired_session(&sb).await;
     tokens.expires_at = std::time::SystemTime::now() + Duration::from_secs(3600);
-    store.tokens("u").save(tokens).await.unwrap();
-    let client = client_for(&sb).with_token_store(Arc::new(store.tokens("u")));
+    store.save(&key("u"), tokens).await.unwrap();
+    let client = user_on(&sb, &store, "u");
     client.get_user_details().send().await.unwrap();
 
     // Calls keep running while Redis goes away and comes back.
@@ -162,6 +161,6 @@ async fn a_redis_restart_gives_typed_errors_then_recovers() {
 
     // The reconnected store keeps working for every operation.
     client.get_user_details().send().await.unwrap();
-    store.tokens("u").load().await.unwrap().unwrap();
+    store.load(&key("u")).await.unwrap().unwrap();
     sb.shutdown().await;
 }

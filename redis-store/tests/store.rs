@@ -2,11 +2,12 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{client_for, consent, expired_session, redis_url, store, unique_prefix};
-use digilocker_authpartner::auth::{InMemoryTokenStore, StoredTokens, TokenStore};
+use common::{
+    binding, client_for, consent, expired_session, key, redis_url, store, unique_prefix, user_on,
+};
+use digilocker_authpartner::auth::{PendingStore, StoredTokens, TokenStore};
 use digilocker_authpartner::{AuthError, Error};
 use digilocker_authpartner_redis::{EncryptionKey, RedisStore};
 use digilocker_sandbox::Sandbox;
@@ -38,16 +39,19 @@ async fn tokens_round_trip_with_an_expiry_from_their_lifetime() {
         .connect()
         .await
         .unwrap();
-    let alice = shared.tokens("alice");
-    assert!(alice.load().await.unwrap().is_none());
-    alice
-        .save(tokens("at-alice", "rt-alice", Duration::from_secs(3600)))
+    let alice = key("alice");
+    assert!(shared.load(&alice).await.unwrap().is_none());
+    shared
+        .save(
+            &alice,
+            tokens("at-alice", "rt-alice", Duration::from_secs(3600)),
+        )
         .await
         .unwrap();
-    let back = alice.load().await.unwrap().unwrap();
+    let back = shared.load(&alice).await.unwrap().unwrap();
     assert_eq!(back.access_token.expose_secret(), "at-alice");
     assert_eq!(back.refresh_token.unwrap().expose_secret(), "rt-alice");
-    assert!(shared.tokens("bob").load().await.unwrap().is_none());
+    assert!(shared.load(&key("bob")).await.unwrap().is_none());
 
     let mut conn = raw(&url).await;
     let pttl: i64 = redis::cmd("PTTL")
@@ -60,33 +64,37 @@ async fn tokens_round_trip_with_an_expiry_from_their_lifetime() {
         (expected - 5_000..=expected).contains(&pttl),
         "PTTL {pttl} vs {expected}"
     );
-    alice.clear().await.unwrap();
-    assert!(alice.load().await.unwrap().is_none());
+    shared.clear(&alice).await.unwrap();
+    assert!(shared.load(&alice).await.unwrap().is_none());
 }
 
 #[tokio::test]
 async fn encrypted_values_hide_the_tokens_and_bind_to_their_key() {
     let Some(url) = redis_url() else { return };
     let prefix = unique_prefix("sealed");
-    let key = EncryptionKey::from_bytes([42; 32]);
+    let secret = EncryptionKey::from_bytes([42; 32]);
     let sealed = RedisStore::builder(&url)
         .key_prefix(&prefix)
-        .encryption_key(key.clone())
+        .encryption_key(secret.clone())
         .connect()
         .await
         .unwrap();
-    let alice = sealed.tokens("alice");
-    alice
-        .save(tokens(
-            "at-0123456789abcdef",
-            "rt-0123456789abcdef",
-            Duration::from_secs(60),
-        ))
+    let alice = key("alice");
+    sealed
+        .save(
+            &alice,
+            tokens(
+                "at-0123456789abcdef",
+                "rt-0123456789abcdef",
+                Duration::from_secs(60),
+            ),
+        )
         .await
         .unwrap();
     let mut conn = raw(&url).await;
-    let stored: Vec<u8> = redis::cmd("GET")
+    let stored: Vec<u8> = redis::cmd("HGET")
         .arg(format!("{prefix}:tokens:alice"))
+        .arg("data")
         .query_async(&mut conn)
         .await
         .unwrap();
@@ -96,17 +104,18 @@ async fn encrypted_values_hide_the_tokens_and_bind_to_their_key() {
             "{secret} in clear at rest"
         );
     }
-    let back = alice.load().await.unwrap().unwrap();
+    let back = sealed.load(&alice).await.unwrap().unwrap();
     assert_eq!(back.access_token.expose_secret(), "at-0123456789abcdef");
 
     // A value moved to another user's key does not decrypt.
-    let _: () = redis::cmd("SET")
+    let _: () = redis::cmd("HSET")
         .arg(format!("{prefix}:tokens:mallory"))
+        .arg("data")
         .arg(&stored)
         .query_async(&mut conn)
         .await
         .unwrap();
-    let err = sealed.tokens("mallory").load().await.unwrap_err();
+    let err = sealed.load(&key("mallory")).await.unwrap_err();
     assert!(err.0.contains("does not decrypt"), "{err:?}");
 
     // Without the key, the encrypted value is refused, not misread.
@@ -115,16 +124,15 @@ async fn encrypted_values_hide_the_tokens_and_bind_to_their_key() {
         .connect()
         .await
         .unwrap();
-    let err = plain.tokens("alice").load().await.unwrap_err();
+    let err = plain.load(&alice).await.unwrap_err();
     assert!(err.0.contains("no encryption key"), "{err:?}");
 
     // With a key, a plaintext value is refused too.
     plain
-        .tokens("carol")
-        .save(tokens("at-c", "rt-c", Duration::from_secs(60)))
+        .save(&key("carol"), tokens("at-c", "rt-c", Duration::from_secs(60)))
         .await
         .unwrap();
-    let err = sealed.tokens("carol").load().await.unwrap_err();
+    let err = sealed.load(&key("carol")).await.unwrap_err();
     assert!(err.0.contains("not encrypted"), "{err:?}");
 }
 
@@ -135,28 +143,27 @@ async fn callback_on_replica_b_completes_a_redirect_made_on_replica_a_once() {
     let prefix = unique_prefix("pending");
     let connect = || RedisStore::builder(&url).key_prefix(&prefix).connect();
     let (store_a, store_b) = (connect().await.unwrap(), connect().await.unwrap());
-    let replica_a = client_for(&sb);
-    let replica_b = client_for(&sb);
+    let user_a = user_on(&sb, &store_a, "user-1");
+    let user_b = user_on(&sb, &store_b, "user-1");
+    let browser = binding("alice-browser");
 
-    let (authorize, pending) = replica_a.authorize_url().build().unwrap();
-    store_a.save_pending(&pending).await.unwrap();
+    let (authorize, pending) = user_a.authorize_url().build().unwrap();
+    store_a.put(&pending, &browser).await.unwrap();
     drop(pending);
     let callback = consent(&authorize).await;
 
-    let user_b = replica_b.with_token_store(Arc::new(store_b.tokens("user-1")));
-    let taken = store_b.take_pending(&callback).await.unwrap();
+    let taken = store_b.take(&callback, &browser).await.unwrap();
     user_b.exchange_code(&taken, &callback).await.unwrap();
     let me = user_b.get_user_details().send().await.unwrap().into_inner();
     assert_eq!(me.digilockerid, sb.test_user().digilockerid);
 
     // The tokens are now shared: replica A sees them for the same user key.
-    let user_a = replica_a.with_token_store(Arc::new(store_a.tokens("user-1")));
     user_a.get_user_details().send().await.unwrap();
 
     // A replay (on either replica) is refused before any request.
     sb.clear_requests();
     for s in [&store_a, &store_b] {
-        let err = s.take_pending(&callback).await.unwrap_err();
+        let err = s.take(&callback, &browser).await.unwrap_err();
         assert!(
             matches!(err, Error::Auth(AuthError::StateMismatch)),
             "{err:?}"
@@ -177,11 +184,12 @@ async fn pending_authorizations_expire_and_concurrent_takes_get_one() {
         .await
         .unwrap();
     let client = client_for(&sb);
+    let browser = binding("race");
     let (authorize, pending) = client.authorize_url().build().unwrap();
-    short.save_pending(&pending).await.unwrap();
+    short.put(&pending, &browser).await.unwrap();
     let callback = consent(&authorize).await;
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let err = short.take_pending(&callback).await.unwrap_err();
+    let err = short.take(&callback, &browser).await.unwrap_err();
     assert!(
         matches!(err, Error::Auth(AuthError::StateMismatch)),
         "{err:?}"
@@ -190,12 +198,12 @@ async fn pending_authorizations_expire_and_concurrent_takes_get_one() {
     // Eight replicas race for one callback: exactly one gets it.
     let shared = store(&url, "pending-race").await;
     let (authorize, pending) = client.authorize_url().build().unwrap();
-    shared.save_pending(&pending).await.unwrap();
+    shared.put(&pending, &browser).await.unwrap();
     let callback = consent(&authorize).await;
     let mut takes = Vec::new();
     for _ in 0..8 {
-        let (s, cb) = (shared.clone(), callback.clone());
-        takes.push(tokio::spawn(async move { s.take_pending(&cb).await }));
+        let (s, cb, b) = (shared.clone(), callback.clone(), browser.clone());
+        takes.push(tokio::spawn(async move { s.take(&cb, &b).await }));
     }
     let mut won = 0;
     for t in takes {
@@ -225,7 +233,7 @@ async fn refresh_after_a_dead_holder_spent_the_token_asks_for_consent() {
         .await
         .unwrap();
     let stale = expired_session(&sb).await;
-    shared.tokens("u").save(stale.clone()).await.unwrap();
+    shared.save(&key("u"), stale.clone()).await.unwrap();
 
     // The footprint of a holder that died mid-refresh: its lease is still
     // there, and the sandbox already spent the refresh token it sent.
@@ -238,12 +246,12 @@ async fn refresh_after_a_dead_holder_spent_the_token_asks_for_consent() {
         .query_async(&mut conn)
         .await
         .unwrap();
-    let dead = client_for(&sb).with_token_store(Arc::new(InMemoryTokenStore::default()));
+    let dead = client_for(&sb);
     dead.set_tokens(stale).await.unwrap();
     dead.refresh().await.unwrap();
     assert_eq!(sb.token_refresh_count(), 1);
 
-    let survivor = client_for(&sb).with_token_store(Arc::new(shared.tokens("u")));
+    let survivor = user_on(&sb, &shared, "u");
     let started = Instant::now();
     let err = survivor.get_user_details().send().await.unwrap_err();
     let took = started.elapsed();

@@ -18,7 +18,10 @@ pub async fn sandbox_with(config: SandboxConfig) -> (Sandbox, Client) {
     (sb, client)
 }
 
-/// A client for `sb`, with extra builder settings.
+/// The session key of the clients these helpers make.
+pub const TEST_USER: &str = "test-user";
+
+/// The [`TEST_USER`] handle of a client for `sb`, with extra builder settings.
 pub fn client_for(
     sb: &Sandbox,
     configure: impl FnOnce(
@@ -32,6 +35,8 @@ pub fn client_for(
     )
     .build()
     .expect("client builds")
+    .session(TEST_USER)
+    .expect("session key")
 }
 
 /// Plays the browser: opens the authorize URL and returns the redirect target.

@@ -31,7 +31,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::io::BufRead as _;
 
-use digilocker_authpartner::auth::{Acr, InMemoryTokenStore};
+use digilocker_authpartner::auth::Acr;
 use digilocker_authpartner::auth::{DeviceLogin, TokenKind};
 use digilocker_authpartner::testkit::{self, Sandbox};
 use digilocker_authpartner::types::{
@@ -156,7 +156,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "set DIGILOCKER_JWKS_URL to the id_token keys to verify",
         );
     } else {
-        let session = client.with_token_store(std::sync::Arc::new(InMemoryTokenStore::default()));
+        let session = client.session("walkthrough-openid")?;
         log.step(
             "get_access_token_oidc (openid)",
             "POST",
@@ -591,8 +591,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 },
             )
             .await;
-            let device_client =
-                client.with_token_store(std::sync::Arc::new(InMemoryTokenStore::default()));
+            let device_client = client.session("walkthrough-device")?;
             let code = log
                 .step(
                     "get_device_code (deprecated)",
@@ -674,7 +673,12 @@ async fn finish(log: &Log, sandbox: Option<Sandbox>) -> Result<(), Box<dyn std::
     Ok(())
 }
 
-/// The embedded sandbox, or the server named by the environment.
+/// The session key of the walkthrough's user: the app-wide client holds no
+/// tokens, so a single-user program works on one user's handle.
+const WALKTHROUGH_USER: &str = "walkthrough-user";
+
+/// The embedded sandbox, or the server named by the environment (the
+/// walkthrough user's handle).
 async fn connect()
 -> Result<(Option<Sandbox>, Client, Option<SandboxData>), Box<dyn std::error::Error>> {
     if let (Some(base), Some(id), Some(secret), Some(redirect)) = (
@@ -689,10 +693,12 @@ async fn connect()
         if let Some(jwks) = env("DIGILOCKER_JWKS_URL") {
             builder = builder.jwks_url(&jwks);
         }
-        return Ok((None, builder.build()?, None));
+        return Ok((None, builder.build()?.session(WALKTHROUGH_USER)?, None));
     }
     let sb = Sandbox::start().await?;
-    let client = testkit::client_builder(&sb).build()?;
+    let client = testkit::client_builder(&sb)
+        .build()?
+        .session(WALKTHROUGH_USER)?;
     let data = SandboxData {
         uid: sb.test_user().uid,
         device_otp: sb.device_otp().to_string(),

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use digilocker_authpartner::Client;
-use digilocker_authpartner::auth::{InMemoryTokenStore, StoredTokens};
+use digilocker_authpartner::auth::{SessionBinding, SessionKey, StoredTokens};
 use digilocker_authpartner_redis::RedisStore;
 use digilocker_sandbox::Sandbox;
 
@@ -51,15 +51,42 @@ mod root;
 
 pub use root::consent;
 
-/// A client for `sb`.
+/// A client for `sb` (the root helpers' test user's handle, tokens in memory).
 pub fn client_for(sb: &Sandbox) -> Client {
     root::client_for(sb, |b| b)
+}
+
+/// The app-wide client of one replica for `sb`, its tokens in `store`.
+pub fn replica_client(sb: &Sandbox, store: &RedisStore) -> Client {
+    Client::builder(sb.client_id(), sb.client_secret())
+        .base_url(&sb.base_url())
+        .redirect_uri(sb.redirect_uri())
+        .token_store(Arc::new(store.clone()))
+        .build()
+        .expect("client builds")
+}
+
+/// `user`'s handle on a replica for `sb` whose tokens are in `store`.
+pub fn user_on(sb: &Sandbox, store: &RedisStore, user: &str) -> Client {
+    replica_client(sb, store)
+        .session(user)
+        .expect("session key")
+}
+
+/// A session key.
+pub fn key(user: &str) -> SessionKey {
+    SessionKey::new(user).expect("session key")
+}
+
+/// A browser-session binding.
+pub fn binding(session_id: &str) -> SessionBinding {
+    SessionBinding::new(format!("browser-session-{session_id}")).expect("binding")
 }
 
 /// Signs in through the real code + PKCE flow and returns the tokens,
 /// their access token already expired (client-side and in the sandbox).
 pub async fn expired_session(sb: &Sandbox) -> StoredTokens {
-    let client = client_for(sb).with_token_store(Arc::new(InMemoryTokenStore::default()));
+    let client = client_for(sb);
     let (url, pending) = client.authorize_url().build().expect("authorize url");
     let callback = consent(&url).await;
     client
