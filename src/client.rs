@@ -7,7 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::auth::session::{Registry, SessionSlot};
-use crate::auth::{InMemoryTokenStore, TokenStore};
+use crate::auth::{InMemoryTokenStore, SessionKey, TokenStore};
 use crate::retry::RetryPolicy;
 use crate::signing::BodySigner;
 use crate::{Client, Error};
@@ -312,11 +312,15 @@ impl Client {
             sessions: Arc::clone(&self.inner.sessions),
             session: Some(slot),
         };
-        Ok(Client::new_with_client(&self.baseurl, self.client.clone(), state))
+        Ok(Client::new_with_client(
+            &self.baseurl,
+            self.client.clone(),
+            state,
+        ))
     }
 
     /// The key of this handle's session; `None` on the app-wide client.
-    pub fn session_key(&self) -> Option<&crate::auth::SessionKey> {
+    pub fn session_key(&self) -> Option<&SessionKey> {
         self.inner.session.as_deref().map(SessionSlot::key)
     }
 

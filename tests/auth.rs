@@ -3,15 +3,12 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::{
     authorize, client_for, consent, sandbox_and_client, sandbox_with, sign_in, signed_in,
 };
-use digilocker_authpartner::auth::{
-    Callback, InMemoryTokenStore, PendingAuthorization, PkceVerifier, TokenKind,
-};
+use digilocker_authpartner::auth::{Callback, PendingAuthorization, PkceVerifier, TokenKind};
 use digilocker_authpartner::client::CredentialsIn;
 use digilocker_authpartner::{AuthError, Client, Error, ErrorCode};
 use digilocker_sandbox::{ConsentDecision, SandboxConfig};
@@ -288,7 +285,7 @@ async fn device_code_flow() {
 #[tokio::test]
 async fn sessions_share_configuration_but_not_tokens() {
     let (_sb, client) = signed_in().await;
-    let other = client.with_token_store(Arc::new(InMemoryTokenStore::default()));
+    let other = client.session("another-user").unwrap();
     let err: Error = other.get_user_details().send().await.unwrap_err();
     assert!(matches!(err, Error::Auth(AuthError::NoToken)), "{err:?}");
     client.get_user_details().send().await.unwrap();

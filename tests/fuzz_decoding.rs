@@ -1133,7 +1133,9 @@ fn the_error_body_path_end_to_end_never_panics() {
         .retry_policy(RetryPolicy::none())
         .timeout(Duration::from_secs(10))
         .build()
-        .expect("client");
+        .expect("client")
+        .session("fuzz-user")
+        .expect("session");
 
     let body = prop_oneof![
         2 => mutated_seed(),
@@ -1212,6 +1214,11 @@ fn the_error_body_path_end_to_end_never_panics() {
                             "Decode".into()
                         }
                         Error::Integrity { .. } => "Integrity".into(),
+                        Error::Redirected { status, .. } => {
+                            prop_assert_eq!(*status, answer.status, "{:?}: {}", which, e);
+                            prop_assert!((300..400).contains(status));
+                            "Redirected".into()
+                        }
                         Error::Auth(a) => format!("Auth({a:?})").chars().take(20).collect(),
                         Error::Transport { .. } => "Transport".into(),
                         Error::Timeout { .. } => {

@@ -237,10 +237,8 @@ async fn concurrent_verifications_share_one_jwks_fetch() {
     let client = oidc_client(&sb, |b| b);
     // Eight sessions log in at once; the JWKS is fetched once for all.
     let mut logins = Vec::new();
-    for _ in 0..8 {
-        let session = client.with_token_store(std::sync::Arc::new(
-            digilocker_authpartner::auth::InMemoryTokenStore::default(),
-        ));
+    for n in 0..8 {
+        let session = client.session(&format!("user-{n}")).unwrap();
         logins.push(tokio::spawn(async move {
             openid_login(&session, |b| b).await.map(drop)
         }));

@@ -56,7 +56,11 @@ async fn a_client_for_another_server_is_never_consented_elsewhere() {
 #[tokio::test]
 async fn client_builder_verifies_the_sandboxs_id_tokens() {
     let sandbox = Sandbox::start().await.unwrap();
-    let client = testkit::client_builder(&sandbox).build().unwrap();
+    let client = testkit::client_builder(&sandbox)
+        .build()
+        .unwrap()
+        .session("openid-user")
+        .unwrap();
     let (url, pending) = client.authorize_url().openid().build().unwrap();
     let callback = sandbox.consent(&url).await.unwrap();
     let tokens = client.exchange_code(&pending, &callback).await.unwrap();

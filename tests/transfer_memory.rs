@@ -130,6 +130,8 @@ async fn a_10_mib_upload_from_a_path_stays_far_below_one_copy_in_memory() {
         .base_url(&conn.base_url)
         .redirect_uri(&conn.redirect_uri)
         .build()
+        .unwrap()
+        .session("memory-user")
         .unwrap();
     common::sign_in(&client).await;
 

@@ -114,7 +114,10 @@ impl RedisStore {
         let name = self.tokens_key(key);
         let (value, rt, ttl) = self.stored_form(&name, fresh)?;
         let mut call = REPLACE.key(&name);
-        call.arg(fingerprint(Some(spent))).arg(value).arg(rt).arg(ttl);
+        call.arg(fingerprint(Some(spent)))
+            .arg(value)
+            .arg(rt)
+            .arg(ttl);
         let written: i64 = self.script("replace tokens", call).await?;
         if written == 1 {
             return Ok(Replaced::Stored);

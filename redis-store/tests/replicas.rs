@@ -353,11 +353,11 @@ async fn four_processes_fifty_users(redis_url: String) {
     assert!(total.other.is_empty(), "{:?}", total.other);
     assert_eq!(total.ok, PROCESSES * USERS * CALLS);
     assert_eq!(reuses, 0, "no refresh token was spent twice");
-    assert_eq!(refreshes, USERS, "exactly one refresh per user across all processes");
     assert_eq!(
-        sb.count("GET", "/oauth2/1/user"),
-        PROCESSES * USERS * CALLS
+        refreshes, USERS,
+        "exactly one refresh per user across all processes"
     );
+    assert_eq!(sb.count("GET", "/oauth2/1/user"), PROCESSES * USERS * CALLS);
     sb.shutdown().await;
 }
 
@@ -417,8 +417,15 @@ async fn killed_lease_holder_is_taken_over(redis_url: String) {
     assert_eq!(survivors.ok, 40, "{survivors:?}");
     assert_eq!(sb.token_refresh_count(), 1);
     assert_eq!(sb.refresh_token_reuses(), 0);
-    assert!(took < plan.lease + plan.grace + Duration::from_secs(10), "{took:?}");
-    let now = store.load(&key(&user(0))).await.expect("load").expect("tokens");
+    assert!(
+        took < plan.lease + plan.grace + Duration::from_secs(10),
+        "{took:?}"
+    );
+    let now = store
+        .load(&key(&user(0)))
+        .await
+        .expect("load")
+        .expect("tokens");
     assert!(!now.expires_within(Duration::from_secs(60)));
     sb.shutdown().await;
 }
@@ -470,10 +477,19 @@ async fn paused_lease_holder_keeps_its_rotation(redis_url: String) {
         total.consent,
         total.other.len()
     );
-    assert_eq!(answered_while_stopped, 1, "the holder's refresh was processed");
+    assert_eq!(
+        answered_while_stopped, 1,
+        "the holder's refresh was processed"
+    );
     assert!(total.other.is_empty(), "{:?}", total.other);
-    assert_eq!(total.ok, 24, "every call of every replica succeeds: {total:?}");
-    assert_eq!(reuses, 0, "the taker waited for the holder instead of re-sending");
+    assert_eq!(
+        total.ok, 24,
+        "every call of every replica succeeds: {total:?}"
+    );
+    assert_eq!(
+        reuses, 0,
+        "the taker waited for the holder instead of re-sending"
+    );
     assert_eq!(sb.token_refresh_count(), 1);
     // The session survived: the rotation the paused holder received is stored.
     let after = user_on(&sb, &store, &user(0));

@@ -129,7 +129,10 @@ async fn encrypted_values_hide_the_tokens_and_bind_to_their_key() {
 
     // With a key, a plaintext value is refused too.
     plain
-        .save(&key("carol"), tokens("at-c", "rt-c", Duration::from_secs(60)))
+        .save(
+            &key("carol"),
+            tokens("at-c", "rt-c", Duration::from_secs(60)),
+        )
         .await
         .unwrap();
     let err = sealed.load(&key("carol")).await.unwrap_err();

@@ -111,10 +111,7 @@ pub trait PendingStore: Send + Sync + std::fmt::Debug {
 /// The `state` a callback answers, or [`AuthError::StateMismatch`].
 pub fn callback_state(callback: &str) -> Result<String, Error> {
     let parsed = Callback::parse(callback)?;
-    Ok(parsed
-        .state()
-        .ok_or(AuthError::StateMismatch)?
-        .to_string())
+    Ok(parsed.state().ok_or(AuthError::StateMismatch)?.to_string())
 }
 
 /// A [`PendingStore`] in this process's memory, for a backend with a single

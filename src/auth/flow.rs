@@ -2,13 +2,13 @@
 
 use secrecy::SecretString;
 
+use super::store::store_err;
 use super::{
     Callback, GrantType, PendingAuthorization, RevokeRequest, StoredTokens, TokenRequest,
     TokenResponse,
 };
 use crate::client::CredentialsIn;
 use crate::types::{DeviceCodeRequest, DeviceCodeRequestResponseType, DeviceCodeResponse};
-use super::store::store_err;
 use crate::{AuthError, Client, Error};
 
 /// Which stored token to revoke.
@@ -69,7 +69,8 @@ impl Client {
         }
         .into_inner();
         super::oidc::check_exchange(self, pending, &mut tokens).await?;
-        self.save_session_tokens(StoredTokens::from(&tokens)).await?;
+        self.save_session_tokens(StoredTokens::from(&tokens))
+            .await?;
         Ok(tokens)
     }
 
@@ -143,7 +144,10 @@ impl Client {
     /// Stores `tokens` under this handle's session key.
     async fn save_session_tokens(&self, tokens: StoredTokens) -> Result<(), Error> {
         let slot = self.session_slot()?;
-        self.store().save(slot.key(), tokens).await.map_err(store_err)
+        self.store()
+            .save(slot.key(), tokens)
+            .await
+            .map_err(store_err)
     }
 
     /// Starts the limited-input-device flow (`POST /oauth2/1/code`): DigiLocker sends an OTP to the
@@ -192,7 +196,8 @@ impl Client {
         self.with_credentials(&mut req, self.config().credentials_in);
         self.session_slot()?;
         let tokens = self.get_access_token().body(req).send().await?.into_inner();
-        self.save_session_tokens(StoredTokens::from(&tokens)).await?;
+        self.save_session_tokens(StoredTokens::from(&tokens))
+            .await?;
         Ok(tokens)
     }
 }

@@ -90,17 +90,24 @@ fn uses_basic(client: &Client, op: &OperationSpec, request: &reqwest::Request) -
 }
 
 /// After a 401: refreshes the token that was sent (single-flight) and
-/// returns the header for the resend, or `None` if the refresh failed.
+/// returns the header for the resend; `None` when the request carried no
+/// bearer token. A failed refresh is its own error (consent required, a
+/// timeout, tokens not kept, …), which tells the caller more than the 401.
 pub(crate) async fn refresh_after_401(
     client: &Client,
     sent: Option<&HeaderValue>,
-) -> Option<HeaderValue> {
+) -> Option<Result<HeaderValue, crate::Error>> {
     let stale = bearer_of(sent?)?;
-    let fresh = client
-        .session_slot()
-        .ok()?
-        .refresh_shared(client, &stale)
-        .await
-        .ok()?;
-    bearer_value(&fresh.access_token)
+    let refreshed = match client.session_slot() {
+        Ok(slot) => slot.refresh_shared(client, &stale).await,
+        Err(e) => Err(e),
+    };
+    Some(refreshed.and_then(|fresh| {
+        bearer_value(&fresh.access_token).ok_or(crate::Error::Auth(
+            crate::AuthError::RefreshFailed {
+                status: None,
+                code: None,
+            },
+        ))
+    }))
 }

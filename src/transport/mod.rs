@@ -194,9 +194,13 @@ async fn run<N: NextAttempt>(
                 };
                 match fresh {
                     // Resend at once with the new token.
-                    Some(value) => {
+                    Some(Ok(value)) => {
                         authorization = Some(value);
                         (false, None)
+                    }
+                    Some(Err(refresh_error)) => {
+                        span.finish(attempt, status, started.elapsed());
+                        return Err(refresh_error);
                     }
                     None => {
                         let secrets = Secrets::of(client, &form_secrets, authorization.as_ref());

@@ -41,11 +41,16 @@ pub fn client_for(
 
 /// Plays the browser: opens the authorize URL and returns the redirect target.
 pub async fn consent(url: &url::Url) -> String {
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("browser");
-    let response = browser
+    // One browser for every consent (building a client loads the TLS
+    // roots), without a connection pool: tests run on runtimes of their own.
+    static BROWSER: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("browser")
+    });
+    let response = BROWSER
         .get(url.as_str())
         .send()
         .await

@@ -98,6 +98,8 @@ impl Hostile {
         )
         .build()
         .unwrap()
+        .session("hostile-user")
+        .unwrap()
     }
 
     /// A client with valid tokens stored (see [`client`](Self::client)).

@@ -26,7 +26,7 @@ pub async fn documents_page(
     notice: Option<Notice>,
 ) -> Result<Markup, Problem> {
     let name = session::require_user(session).await?;
-    let client = session::client_for(&app.client, session);
+    let client = session::client_for(&app.client, session).await?;
     let issued = client.get_issued_documents().send().await?.into_inner();
     Ok(pages::documents(&name, &issued.items, notice.as_ref()))
 }
@@ -38,7 +38,7 @@ pub async fn download(
     Path(uri): Path<String>,
 ) -> Result<Response, Problem> {
     session::require_user(&session).await?;
-    let client = session::client_for(&app.client, &session);
+    let client = session::client_for(&app.client, &session).await?;
     let stream = client.download_stream(&uri).await?;
     let content_type = stream
         .content_type()

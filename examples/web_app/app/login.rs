@@ -31,7 +31,8 @@ pub async fn start(State(app): State<AppConfig>, session: Session) -> Result<Red
 
 /// The callback: checks `state` against the session's pending
 /// authorization (used up either way), exchanges the code, keeps the tokens
-/// in the session under a new session id, and shows the documents.
+/// in the client's token store under the browser session's new user key,
+/// gives the session a new id, and shows the documents.
 pub async fn callback(
     State(app): State<AppConfig>,
     session: Session,
@@ -40,7 +41,7 @@ pub async fn callback(
     let pending = session::take_pending(&session)
         .await?
         .ok_or(Problem::SessionExpired)?;
-    let client = session::client_for(&app.client, &session);
+    let client = session::start_user(&app.client, &session).await?;
     let tokens = client
         .exchange_code(&pending, query.as_deref().unwrap_or(""))
         .await?;
@@ -53,10 +54,11 @@ pub async fn callback(
 /// `POST /logout`: revokes the grant at DigiLocker and forgets the session.
 pub async fn logout(State(app): State<AppConfig>, session: Session) -> Result<Redirect, Problem> {
     if session::user_name(&session).await?.is_some() {
-        let client = session::client_for(&app.client, &session);
+        let client = session::client_for(&app.client, &session).await?;
         if let Err(e) = client.revoke(TokenKind::Refresh).await {
             // The local session ends anyway; the grant expires on its own.
             eprintln!("web_app: revoking the token failed: {e}");
+            client.forget_tokens().await?;
         }
     }
     session.flush().await?;

@@ -22,8 +22,8 @@ use tower_sessions::{Expiry, MemoryStore, SessionManagerLayer};
 /// What every route needs.
 #[derive(Clone, Debug)]
 pub struct AppConfig {
-    /// The DigiLocker client; each request gets a copy bound to its
-    /// session's tokens ([`session::client_for`]).
+    /// The app-wide DigiLocker client (no user's tokens); each request
+    /// takes its signed-in user's handle ([`session::client_for`]).
     pub client: Client,
     /// The path DigiLocker redirects back to (that of the redirect URI).
     pub callback_path: String,

@@ -1,19 +1,16 @@
 //! What the server-side session holds: the pending authorization between
-//! `/login` and the callback, then the user's tokens and name. The browser
-//! only ever holds the session cookie.
-
-use std::sync::Arc;
+//! `/login` and the callback, then the user's session key (their tokens
+//! live in the app-wide client's token store under it) and name. The
+//! browser only ever holds the session cookie.
 
 use digilocker_authpartner::Client;
-use digilocker_authpartner::auth::{
-    PendingAuthorization, StoreError, StoreFuture, StoredTokens, TokenStore,
-};
+use digilocker_authpartner::auth::PendingAuthorization;
 use tower_sessions::Session;
 
 use super::problem::Problem;
 
 const PENDING: &str = "pending_authorization";
-const TOKENS: &str = "tokens";
+const USER_KEY: &str = "user_key";
 const USER_NAME: &str = "user_name";
 
 /// Keeps `pending` until the callback, replacing an earlier one (a sign-in
@@ -25,7 +22,11 @@ pub async fn put_pending(session: &Session, pending: &PendingAuthorization) -> R
 }
 
 /// Removes and returns the pending authorization: each one is used by at
-/// most one callback, whatever its outcome.
+/// most one callback, whatever its outcome. Kept in this browser's own
+/// server-side session, it is bound to the browser that started the
+/// sign-in: another browser's callback finds no pending authorization (a
+/// store shared by every browser would use `PendingStore` with a
+/// `SessionBinding` instead).
 pub async fn take_pending(session: &Session) -> Result<Option<PendingAuthorization>, Problem> {
     let Some(json) = session.remove::<String>(PENDING).await? else {
         return Ok(None);
@@ -35,7 +36,7 @@ pub async fn take_pending(session: &Session) -> Result<Option<PendingAuthorizati
 
 /// The signed-in user's name, if someone is signed in.
 pub async fn user_name(session: &Session) -> Result<Option<String>, Problem> {
-    if session.get::<String>(TOKENS).await?.is_none() {
+    if session.get::<String>(USER_KEY).await?.is_none() {
         return Ok(None);
     }
     Ok(Some(
@@ -53,94 +54,69 @@ pub async fn require_user(session: &Session) -> Result<String, Problem> {
     user_name(session).await?.ok_or(Problem::NotSignedIn)
 }
 
-/// `client` bound to this session's tokens: the code exchange stores them
-/// here, later calls read (and refresh) them here.
-pub fn client_for(client: &Client, session: &Session) -> Client {
-    client.with_token_store(Arc::new(SessionTokenStore(session.clone())))
+/// A new user for this browser session: a random session key, kept in the
+/// session, and the user's handle on the app-wide `client` (the code
+/// exchange then stores the tokens under that key).
+pub async fn start_user(client: &Client, session: &Session) -> Result<Client, Problem> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| Problem::Internal(e.to_string()))?;
+    let key = format!("web-{}", hex::encode(bytes));
+    session.insert(USER_KEY, &key).await?;
+    Ok(client.session(&key)?)
 }
 
-/// A [`TokenStore`] in the server-side session.
-#[derive(Clone)]
-pub struct SessionTokenStore(Session);
-
-/// Not derived: a `Session`'s `Debug` shows its id and every value in it,
-/// the tokens and the PKCE verifier included.
-impl std::fmt::Debug for SessionTokenStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SessionTokenStore(..)")
-    }
-}
-
-fn store_error(e: impl std::fmt::Display) -> StoreError {
-    StoreError(format!("session: {e}"))
-}
-
-impl TokenStore for SessionTokenStore {
-    fn load(&self) -> StoreFuture<'_, Option<StoredTokens>> {
-        Box::pin(async move {
-            let Some(json) = self.0.get::<String>(TOKENS).await.map_err(store_error)? else {
-                return Ok(None);
-            };
-            StoredTokens::from_json(json.as_bytes())
-                .map(Some)
-                .map_err(store_error)
-        })
-    }
-
-    fn save(&self, tokens: StoredTokens) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            self.0
-                .insert(TOKENS, tokens.to_json_exposing_secrets())
-                .await
-                .map_err(store_error)
-        })
-    }
-
-    fn clear(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            self.0
-                .remove::<String>(TOKENS)
-                .await
-                .map(drop)
-                .map_err(store_error)
-        })
-    }
+/// The signed-in user's handle on the app-wide `client`: their tokens are
+/// read (and refreshed) under their session key, never another user's.
+pub async fn client_for(client: &Client, session: &Session) -> Result<Client, Problem> {
+    let key = session
+        .get::<String>(USER_KEY)
+        .await?
+        .ok_or(Problem::NotSignedIn)?;
+    Ok(client.session(&key)?)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
     use std::time::{Duration, SystemTime};
 
+    use digilocker_authpartner::auth::StoredTokens;
     use tower_sessions::MemoryStore;
 
     use super::*;
 
     #[tokio::test]
-    async fn tokens_round_trip_and_never_show_in_debug() {
-        let session = Session::new(None, Arc::new(MemoryStore::default()), None);
-        let store = SessionTokenStore(session.clone());
-        assert!(store.load().await.unwrap().is_none());
-        store
-            .save(StoredTokens {
+    async fn each_browser_session_has_its_own_user_and_never_shows_tokens() {
+        let client = Client::builder("id", "secret")
+            .redirect_uri("https://partner.example/callback")
+            .build()
+            .unwrap();
+        let store = Arc::new(MemoryStore::default());
+        let alice = Session::new(None, store.clone(), None);
+        let bob = Session::new(None, store, None);
+        assert!(matches!(
+            client_for(&client, &alice).await,
+            Err(Problem::NotSignedIn)
+        ));
+        let alice_client = start_user(&client, &alice).await.unwrap();
+        alice_client
+            .set_tokens(StoredTokens {
                 access_token: "access-7f3a".to_string().into(),
                 refresh_token: Some("refresh-9c1d".to_string().into()),
                 expires_at: SystemTime::now() + Duration::from_secs(60),
             })
             .await
             .unwrap();
-        let loaded = store.load().await.unwrap().expect("stored");
+        let again = client_for(&client, &alice).await.unwrap();
+        let loaded = again.stored_tokens().await.unwrap().expect("stored");
         assert!(loaded.remaining_lifetime() > Duration::from_secs(50));
-        let client = Client::builder("id", "secret")
-            .redirect_uri("https://partner.example/callback")
-            .build()
-            .unwrap();
-        let shown = format!("{store:?} {:?}", client_for(&client, &session));
+        let bob_client = start_user(&client, &bob).await.unwrap();
+        assert!(bob_client.stored_tokens().await.unwrap().is_none());
+        let shown = format!("{again:?} {alice:?}");
         assert!(
             !shown.contains("access-7f3a") && !shown.contains("refresh-9c1d"),
             "{shown}"
         );
-        store.clear().await.unwrap();
-        assert!(store.load().await.unwrap().is_none());
-        assert_eq!(user_name(&session).await.unwrap(), None);
+        assert_eq!(user_name(&bob).await.unwrap().as_deref(), Some(""));
     }
 }

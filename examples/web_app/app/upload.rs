@@ -43,7 +43,7 @@ async fn send(
     bytes: Bytes,
 ) -> Result<Notice, Problem> {
     let dest = format!("{FOLDER}/{name}");
-    let client = session::client_for(&app.client, session);
+    let client = session::client_for(&app.client, session).await?;
     match client.upload_bytes(bytes, &dest).await {
         Ok(stored) => Ok(Notice::Uploaded {
             path: stored.path,

@@ -8,7 +8,10 @@ use digilocker_authpartner::{Error, ErrorCode};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let sandbox = Sandbox::start().await?;
-    let client = testkit::client_builder(&sandbox).build()?;
+    // The app-wide client, and one signed-in user's handle on it.
+    let client = testkit::client_builder(&sandbox)
+        .build()?
+        .session("user-1")?;
 
     // `?` on overlay calls: the consent flow.
     let (url, pending) = client.authorize_url().build()?;
