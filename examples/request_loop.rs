@@ -11,7 +11,9 @@
 //! callgrind_annotate sdk.out | head -60
 //! ```
 //!
-//! Variants: `sdk-user`, `raw-user`, `sdk-issuers`, `raw-issuers`. It prints
+//! Variants: `sdk-user` (one user's handle kept), `sdk-user-handle` (the
+//! handle taken from the app-wide client for each call, as a web backend
+//! does), `raw-user`, `sdk-issuers`, `raw-issuers`. It prints
 //! the wall time per call too (meaningless under valgrind).
 
 #[path = "../benches/support/mod.rs"]
@@ -23,10 +25,15 @@ use digilocker_authpartner::Client;
 
 use reqwest::header::{ACCEPT, HeaderValue};
 
-async fn call(variant: &str, base: &str, sdk: &Client, raw: &reqwest::Client) {
+async fn call(variant: &str, base: &str, sdk: &Client, app: &Client, raw: &reqwest::Client) {
     match variant {
         "sdk-user" => {
             std::hint::black_box(sdk.get_user_details().send().await.expect("sdk"));
+        }
+        "sdk-user-handle" => {
+            // A web backend's way: the user's handle taken for each request.
+            let handle = app.session(support::BENCH_USER).expect("key");
+            std::hint::black_box(handle.get_user_details().send().await.expect("sdk"));
         }
         "sdk-issuers" => {
             std::hint::black_box(sdk.list_issuers().send().await.expect("sdk"));
@@ -90,13 +97,18 @@ fn main() {
     let (mut child, base) = support::spawn_server_process();
 
     let rt = support::client_runtime();
-    let sdk = support::signed_in_client(&rt, &base);
+    let app = support::app_client(&rt, &base);
+    let sdk = app.session(support::BENCH_USER).expect("key");
     let raw = support::raw_client();
 
     // Warm up: open the pooled connection, fill caches.
-    run_loop(&rt, 50, async || call(&variant, &base, &sdk, &raw).await);
+    run_loop(&rt, 50, async || {
+        call(&variant, &base, &sdk, &app, &raw).await
+    });
     let t = Instant::now();
-    run_loop(&rt, n, async || call(&variant, &base, &sdk, &raw).await);
+    run_loop(&rt, n, async || {
+        call(&variant, &base, &sdk, &app, &raw).await
+    });
     let per = t.elapsed() / n.max(1) as u32;
     println!("{variant}: {n} calls, {per:?} per call");
     let _ = child.kill();

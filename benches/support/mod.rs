@@ -197,15 +197,38 @@ pub fn client_runtime() -> tokio::runtime::Runtime {
         .expect("client runtime")
 }
 
-/// An SDK client for `base_url`, holding an access token valid for a year.
+/// The session key of the benchmarks' user.
+pub const BENCH_USER: &str = "bench-user";
+
+/// The app-wide SDK client for `base_url`, whose [`BENCH_USER`] holds an
+/// access token valid for a year.
+pub fn app_client(rt: &tokio::runtime::Runtime, base_url: &str) -> digilocker_authpartner::Client {
+    let app = digilocker_authpartner::Client::builder(CLIENT_ID, CLIENT_SECRET)
+        .base_url(base_url)
+        .build()
+        .expect("client");
+    drop(signed_in_handle(rt, &app));
+    app
+}
+
+/// The [`BENCH_USER`] handle of an SDK client for `base_url`, holding an
+/// access token valid for a year.
 pub fn signed_in_client(
     rt: &tokio::runtime::Runtime,
     base_url: &str,
 ) -> digilocker_authpartner::Client {
-    let client = digilocker_authpartner::Client::builder(CLIENT_ID, CLIENT_SECRET)
+    let app = digilocker_authpartner::Client::builder(CLIENT_ID, CLIENT_SECRET)
         .base_url(base_url)
         .build()
         .expect("client");
+    signed_in_handle(rt, &app)
+}
+
+fn signed_in_handle(
+    rt: &tokio::runtime::Runtime,
+    app: &digilocker_authpartner::Client,
+) -> digilocker_authpartner::Client {
+    let client = app.session(BENCH_USER).expect("session key");
     rt.block_on(
         client.set_tokens(digilocker_authpartner::auth::StoredTokens {
             access_token: secrecy::SecretString::from(ACCESS_TOKEN),

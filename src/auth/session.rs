@@ -268,10 +268,10 @@ impl SessionSlot {
 
     /// The stored tokens.
     pub(crate) async fn load(&self, store: &dyn TokenStore) -> Result<Option<StoredTokens>, Error> {
-        if self.has_unsaved() {
-            if let Some(kept) = Box::pin(self.write_unsaved(store)).await? {
-                return Ok(Some(kept));
-            }
+        if self.has_unsaved()
+            && let Some(kept) = Box::pin(self.write_unsaved(store)).await?
+        {
+            return Ok(Some(kept));
         }
         store.load(&self.key).await.map_err(store_err)
     }
