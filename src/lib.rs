@@ -1,9 +1,10 @@
 //! Typed Rust client for DigiLocker's Authorized Partner API.
 //!
-//! Every operation is a method on [`Client`]: start with [`Client::builder`],
-//! send the user through [`Client::authorize_url`] and
-//! [`Client::exchange_code`], then call anything
-//! (`client.get_user_details().send().await?`). Every call, generated or
+//! Every operation is a method on [`Client`]: build one app-wide client with
+//! [`Client::builder`], take each end user's handle with
+//! [`Client::session`], send the user through [`Client::authorize_url`] and
+//! [`Client::exchange_code`] on their handle, then call anything
+//! (`user.get_user_details().send().await?`). Every call, generated or
 //! hand-written, fails with the one [`Error`] type. Downloads and uploads go
 //! through the checked methods ([`Client::download`],
 //! [`Client::upload_path`], …), never the raw builders. Tests run against

@@ -495,14 +495,7 @@ async fn a_401_after_a_server_side_revoke_refreshes_once_then_fails_typed() {
     sb.revoke_all_tokens();
     let err = client.get_user_details().send().await.unwrap_err();
     assert!(
-        matches!(
-            &err,
-            Error::Api {
-                status: 401,
-                code: ErrorCode::InvalidToken,
-                ..
-            }
-        ),
+        matches!(&err, Error::Auth(AuthError::ConsentRequired)),
         "{err:?}"
     );
     assert!(!err.is_retryable());

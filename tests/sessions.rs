@@ -83,6 +83,32 @@ async fn calls(client: &Client, users: usize, per_user: usize) -> Vec<String> {
     failures
 }
 
+/// Users of the many-users test, and concurrent requests of each.
+const USERS: usize = 1000;
+const PER_USER: usize = 8;
+
+/// One round: every user's 8 concurrent calls; exactly one refresh per
+/// user, no failed call, no refresh token spent twice.
+async fn round(sb: &Sandbox, client: &Client, how: &str) {
+    let before = sb.token_refresh_count();
+    let failures = calls(client, USERS, PER_USER).await;
+    let refreshes = sb.token_refresh_count() - before;
+    println!(
+        "{how}: {USERS} users x {PER_USER} handles: {refreshes} refreshes, {} failed calls, \
+         {} reuses",
+        failures.len(),
+        sb.refresh_token_reuses()
+    );
+    assert!(
+        failures.is_empty(),
+        "{:?}",
+        &failures[..failures.len().min(5)]
+    );
+    assert_eq!(refreshes, USERS, "exactly one refresh per user");
+    assert_eq!(sb.refresh_token_reuses(), 0);
+    no_live_sessions(client).await;
+}
+
 /// One process, 1,000 users, one app-wide client. Every user's token
 /// expires (first at the server, found through 401s; then in the stored
 /// expiry) while 8 of their requests are in flight, each on its own
@@ -90,8 +116,6 @@ async fn calls(client: &Client, users: usize, per_user: usize) -> Vec<String> {
 /// spent twice. Two rounds of 1,000 races each, on a multi-threaded runtime.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_thousand_users_refresh_once_each_with_eight_handles_in_flight() {
-    const USERS: usize = 1000;
-    const PER_USER: usize = 8;
     let sb = Sandbox::start().await.expect("sandbox");
     let client = app_client(&sb, |b| b);
     let started = std::time::Instant::now();
@@ -113,23 +137,7 @@ async fn a_thousand_users_refresh_once_each_with_eight_handles_in_flight() {
     // Round 1: the server expires every access token; each call finds out
     // through a 401.
     sb.expire_access_tokens();
-    let before = sb.token_refresh_count();
-    let failures = calls(&client, USERS, PER_USER).await;
-    let refreshes = sb.token_refresh_count() - before;
-    println!(
-        "expired at the server: {USERS} users x {PER_USER} handles: {refreshes} refreshes, \
-         {} failed calls, {} reuses",
-        failures.len(),
-        sb.refresh_token_reuses()
-    );
-    assert!(
-        failures.is_empty(),
-        "{:?}",
-        &failures[..failures.len().min(5)]
-    );
-    assert_eq!(refreshes, USERS, "exactly one refresh per user");
-    assert_eq!(sb.refresh_token_reuses(), 0);
-    no_live_sessions(&client).await;
+    round(&sb, &client, "expired at the server").await;
 
     // Round 2: the stored expiry is past; each call refreshes before sending.
     for u in 0..USERS {
@@ -138,23 +146,7 @@ async fn a_thousand_users_refresh_once_each_with_eight_handles_in_flight() {
         tokens.expires_at = SystemTime::now() - Duration::from_secs(1);
         handle.set_tokens(tokens).await.unwrap();
     }
-    let before = sb.token_refresh_count();
-    let failures = calls(&client, USERS, PER_USER).await;
-    let refreshes = sb.token_refresh_count() - before;
-    println!(
-        "expired in the store: {USERS} users x {PER_USER} handles: {refreshes} refreshes, \
-         {} failed calls, {} reuses",
-        failures.len(),
-        sb.refresh_token_reuses()
-    );
-    assert!(
-        failures.is_empty(),
-        "{:?}",
-        &failures[..failures.len().min(5)]
-    );
-    assert_eq!(refreshes, USERS, "exactly one refresh per user");
-    assert_eq!(sb.refresh_token_reuses(), 0);
-    no_live_sessions(&client).await;
+    round(&sb, &client, "expired in the store").await;
     sb.shutdown().await;
 }
 

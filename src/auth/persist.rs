@@ -170,15 +170,7 @@ impl PendingAuthorization {
     /// # Ok::<(), digilocker_authpartner::Error>(())
     /// ```
     pub fn to_json_exposing_secrets(&self) -> String {
-        to_json(&PendingOut {
-            v: FORMAT,
-            state: &self.state,
-            verifier: self.verifier.secret().expose_secret(),
-            redirect_uri: &self.redirect_uri,
-            openid: self.openid,
-            nonce: self.nonce.as_deref(),
-            binding: None,
-        })
+        self.to_json_with(None)
     }
 
     /// Like [`to_json_exposing_secrets`](Self::to_json_exposing_secrets),
@@ -187,6 +179,10 @@ impl PendingAuthorization {
     /// reads it back. For pending authorizations kept in a store shared by
     /// every browser (looked up by `state`), see [`PendingStore`](super::PendingStore).
     pub fn to_json_bound(&self, binding: &super::SessionBinding) -> String {
+        self.to_json_with(Some(binding.fingerprint_hex()))
+    }
+
+    fn to_json_with(&self, binding: Option<String>) -> String {
         to_json(&PendingOut {
             v: FORMAT,
             state: &self.state,
@@ -194,7 +190,7 @@ impl PendingAuthorization {
             redirect_uri: &self.redirect_uri,
             openid: self.openid,
             nonce: self.nonce.as_deref(),
-            binding: Some(binding.fingerprint_hex()),
+            binding,
         })
     }
 

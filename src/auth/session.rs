@@ -86,9 +86,18 @@ impl Borrow<str> for SessionKey {
 
 /// The live session slots of one client, by key. An entry lives only while
 /// a handle (or a refresh in flight) holds its slot.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Registry {
     slots: Mutex<HashMap<SessionKey, Weak<SessionSlot>>>,
+}
+
+/// Shows how many sessions are live, none of their keys.
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("live", &self.live())
+            .finish()
+    }
 }
 
 impl Registry {

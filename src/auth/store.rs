@@ -276,8 +276,17 @@ pub(crate) fn is_invalid_grant(error: &Error) -> bool {
 /// The default [`TokenStore`]: every user's tokens in this process's
 /// memory, until they are cleared or the process ends. For a backend with
 /// several replicas, or one that restarts, use a shared store.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct InMemoryTokenStore(Mutex<HashMap<SessionKey, StoredTokens>>);
+
+/// Shows how many sessions hold tokens, nothing of them.
+impl std::fmt::Debug for InMemoryTokenStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InMemoryTokenStore")
+            .field("sessions", &self.len())
+            .finish()
+    }
+}
 
 impl InMemoryTokenStore {
     /// How many sessions hold tokens.

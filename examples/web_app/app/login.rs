@@ -41,13 +41,13 @@ pub async fn callback(
     let pending = session::take_pending(&session)
         .await?
         .ok_or(Problem::SessionExpired)?;
-    let client = session::start_user(&app.client, &session).await?;
+    let (key, client) = session::new_user(&app.client)?;
     let tokens = client
         .exchange_code(&pending, query.as_deref().unwrap_or(""))
         .await?;
     // A new id once signed in, so an id known before sign-in is worthless.
     session.cycle_id().await?;
-    session::set_user_name(&session, tokens.name.as_deref().unwrap_or("")).await?;
+    session::signed_in(&session, &key, tokens.name.as_deref().unwrap_or("")).await?;
     Ok(Redirect::to("/documents"))
 }
 

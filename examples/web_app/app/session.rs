@@ -44,25 +44,28 @@ pub async fn user_name(session: &Session) -> Result<Option<String>, Problem> {
     ))
 }
 
-/// Records the signed-in user's name.
-pub async fn set_user_name(session: &Session, name: &str) -> Result<(), Problem> {
-    Ok(session.insert(USER_NAME, name).await?)
-}
-
 /// The signed-in user's name, or [`Problem::NotSignedIn`].
 pub async fn require_user(session: &Session) -> Result<String, Problem> {
     user_name(session).await?.ok_or(Problem::NotSignedIn)
 }
 
-/// A new user for this browser session: a random session key, kept in the
-/// session, and the user's handle on the app-wide `client` (the code
-/// exchange then stores the tokens under that key).
-pub async fn start_user(client: &Client, session: &Session) -> Result<Client, Problem> {
+/// A new user: a random session key and its handle on the app-wide
+/// `client` (the code exchange stores the tokens under that key). The
+/// browser session learns the key only once the sign-in succeeded
+/// ([`signed_in`]).
+pub fn new_user(client: &Client) -> Result<(String, Client), Problem> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| Problem::Internal(e.to_string()))?;
     let key = format!("web-{}", hex::encode(bytes));
-    session.insert(USER_KEY, &key).await?;
-    Ok(client.session(&key)?)
+    let handle = client.session(&key)?;
+    Ok((key, handle))
+}
+
+/// Records a successful sign-in in the browser session: the user's key
+/// and name.
+pub async fn signed_in(session: &Session, key: &str, name: &str) -> Result<(), Problem> {
+    session.insert(USER_KEY, key).await?;
+    Ok(session.insert(USER_NAME, name).await?)
 }
 
 /// The signed-in user's handle on the app-wide `client`: their tokens are
@@ -98,7 +101,8 @@ mod tests {
             client_for(&client, &alice).await,
             Err(Problem::NotSignedIn)
         ));
-        let alice_client = start_user(&client, &alice).await.unwrap();
+        let (key, alice_client) = new_user(&client).unwrap();
+        signed_in(&alice, &key, "Alice").await.unwrap();
         alice_client
             .set_tokens(StoredTokens {
                 access_token: "access-7f3a".to_string().into(),
@@ -110,13 +114,14 @@ mod tests {
         let again = client_for(&client, &alice).await.unwrap();
         let loaded = again.stored_tokens().await.unwrap().expect("stored");
         assert!(loaded.remaining_lifetime() > Duration::from_secs(50));
-        let bob_client = start_user(&client, &bob).await.unwrap();
+        let (_, bob_client) = new_user(&client).unwrap();
         assert!(bob_client.stored_tokens().await.unwrap().is_none());
+        assert_eq!(user_name(&bob).await.unwrap(), None, "not signed in yet");
         let shown = format!("{again:?} {alice:?}");
         assert!(
             !shown.contains("access-7f3a") && !shown.contains("refresh-9c1d"),
             "{shown}"
         );
-        assert_eq!(user_name(&bob).await.unwrap().as_deref(), Some(""));
+        assert_eq!(user_name(&alice).await.unwrap().as_deref(), Some("Alice"));
     }
 }
