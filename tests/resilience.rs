@@ -15,7 +15,7 @@ use digilocker_authpartner::types::{
     PullDocumentRequestConsent, PushUriRequestAction, SignupRequestConsent,
     SignupRequestVerification,
 };
-use digilocker_authpartner::{Client, Error, ErrorCode, Gender};
+use digilocker_authpartner::{AuthError, Client, Error, ErrorCode, Gender};
 use digilocker_sandbox::{Fault, Sandbox};
 
 const USER: &str = "/oauth2/1/user";
