@@ -302,3 +302,91 @@ fn the_root_readme_shows_the_compiled_example() {
         "README.md's replica example must equal redis-store/README.md's (a doctest)"
     );
 }
+
+/// Login CSRF across replicas: a callback made for one browser session and
+/// presented in another is refused with a typed error, nothing is
+/// exchanged or stored, and the pending authorization is burnt.
+#[tokio::test]
+async fn a_callback_from_another_browser_session_is_refused() {
+    let Some(url) = redis_url() else { return };
+    let sb = Sandbox::start().await.unwrap();
+    let shared = store(&url, "csrf").await;
+    let (attacker, victim) = (binding("attacker"), binding("victim"));
+    let replica = user_on(&sb, &shared, "victim-user");
+    let (authorize, pending) = replica.authorize_url().build().unwrap();
+    shared.put(&pending, &attacker).await.unwrap();
+    let callback = consent(&authorize).await;
+
+    sb.clear_requests();
+    let err = shared.take(&callback, &victim).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Auth(AuthError::SessionBindingMismatch)),
+        "{err:?}"
+    );
+    assert!(replica.stored_tokens().await.unwrap().is_none());
+    assert_eq!(sb.count("POST", "/oauth2/1/token"), 0);
+    let err = shared.take(&callback, &attacker).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Auth(AuthError::StateMismatch)),
+        "burnt: {err:?}"
+    );
+    sb.shutdown().await;
+}
+
+/// The compare-and-set script: tokens refreshed from a refresh token that
+/// is no longer stored never overwrite the newer ones.
+#[tokio::test]
+async fn a_stale_rotation_never_overwrites_newer_tokens() {
+    let Some(url) = redis_url() else { return };
+    let shared = store(&url, "cas").await;
+    let alice = key("alice");
+    shared
+        .save(&alice, tokens("at-1", "rt-1", Duration::from_secs(60)))
+        .await
+        .unwrap();
+    let spent: secrecy::SecretString = "rt-0".to_string().into();
+    let outcome = shared
+        .replace(
+            &alice,
+            &spent,
+            tokens("at-stale", "rt-stale", Duration::from_secs(60)),
+        )
+        .await
+        .unwrap();
+    match outcome {
+        digilocker_authpartner::auth::Replaced::Conflict(Some(current)) => {
+            assert_eq!(current.access_token.expose_secret(), "at-1");
+        }
+        other => panic!("{other:?}"),
+    }
+    let current: secrecy::SecretString = "rt-1".to_string().into();
+    let outcome = shared
+        .replace(
+            &alice,
+            &current,
+            tokens("at-2", "rt-2", Duration::from_secs(60)),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        outcome,
+        digilocker_authpartner::auth::Replaced::Stored
+    ));
+    let now = shared.load(&alice).await.unwrap().unwrap();
+    assert_eq!(now.access_token.expose_secret(), "at-2");
+    // Nobody's: a cleared session is not resurrected by a late rotation.
+    shared.clear(&alice).await.unwrap();
+    let late: secrecy::SecretString = "rt-2".to_string().into();
+    assert!(matches!(
+        shared
+            .replace(
+                &alice,
+                &late,
+                tokens("at-3", "rt-3", Duration::from_secs(60))
+            )
+            .await
+            .unwrap(),
+        digilocker_authpartner::auth::Replaced::Conflict(None)
+    ));
+    assert!(shared.load(&alice).await.unwrap().is_none());
+}
