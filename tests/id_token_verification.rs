@@ -98,6 +98,38 @@ async fn a_token_signed_by_python_cryptography_verifies() {
     assert_eq!(claims.extra["custom_claim"]["kept"], Value::Bool(true));
 }
 
+/// A key rollover: two PEM keys without a `kid` (the old and the new one).
+/// Each is tried in turn, so tokens signed by either verify, and a token
+/// neither signed is still refused by signature.
+#[tokio::test]
+async fn two_pem_keys_without_kid_both_verify() {
+    let Some(f) = fixtures() else { return };
+    let both = format!(
+        "{}{}",
+        f["pem_spki"].as_str().unwrap(),
+        f["other_pem_spki"].as_str().unwrap()
+    );
+    let keys = IdTokenKeys::from_pem(&both).unwrap();
+    assert_eq!(keys.len(), 2);
+    let client = client(keys);
+    for name in ["valid", "other_key_same_kid", "no_kid"] {
+        client
+            .verify_id_token(token(&f, name), None)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    assert_eq!(
+        refusal(&client, &f, "tampered_signature", None).await,
+        IdTokenError::InvalidSignature
+    );
+    // A claim failure after a good signature is reported as such, not as
+    // a signature failure of the other key.
+    assert_eq!(
+        refusal(&client, &f, "expired", None).await,
+        IdTokenError::Expired
+    );
+}
+
 #[tokio::test]
 async fn pem_keys_in_both_encodings_verify_the_same_token() {
     let Some(f) = fixtures() else { return };
