@@ -120,7 +120,11 @@ impl TrustAnchors {
 
     /// Pins a signer's public key (PEM, `-----BEGIN PUBLIC KEY-----`). The
     /// `<KeyInfo>` certificate carrying this key supplies the subject and
-    /// validity window of the report, and that window is enforced.
+    /// validity window of the report, and that window is enforced. That
+    /// certificate is not itself verified (`<KeyInfo>` is not signed, and
+    /// no issuer is configured for it): a document may carry another
+    /// certificate for the same key. Where the signer's identity or
+    /// validity matters, pin the certificate instead.
     pub fn pin_public_key_pem(mut self, pem: &str) -> Result<Self, SignatureError> {
         let key = SubjectPublicKeyInfoOwned::from_pem(pem.trim().as_bytes())
             .map_err(|e| SignatureError::InvalidAnchor(format!("public key PEM: {e}")))?;
