@@ -4,7 +4,8 @@
 //! for new fetches until the refetch interval has passed.
 //!
 //! Real HTTP over loopback, a multi-threaded runtime, and a barrier so that
-//! every call is in flight at once.
+//! every call is in flight at once. The JWKS URL's credentials stay out of
+//! every `Debug`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -119,4 +120,27 @@ async fn a_failing_jwks_host_costs_one_bounded_fetch_per_interval() {
     tokio::time::sleep(REFETCH_INTERVAL).await;
     overlapping_calls(&client).await;
     assert_eq!(requests.load(Ordering::SeqCst), 2);
+}
+
+/// The JWKS URL's user info and query (where key hosts put credentials)
+/// never appear in the client's `Debug`, nor in the error for a URL that
+/// does not parse.
+#[test]
+fn the_jwks_url_prints_without_credentials() {
+    let client = Client::builder("CLIENT", "secret")
+        .environment(Environment::MeriPehchaan)
+        .jwks_url("https://keyuser:KEYPASS@keys.example/jwks.json?access=JWKS-SECRET#frag")
+        .build()
+        .unwrap();
+    let shown = format!("{client:?} {client:#?}");
+    assert!(shown.contains("keys.example/jwks.json"), "{shown}");
+    for secret in ["keyuser", "KEYPASS", "JWKS-SECRET"] {
+        assert!(!shown.contains(secret), "{secret}: {shown}");
+    }
+    let err = Client::builder("CLIENT", "secret")
+        .jwks_url("https://keys.example:99999/?access=JWKS-SECRET")
+        .build()
+        .unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains("JWKS-SECRET"), "{shown}");
 }

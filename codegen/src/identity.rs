@@ -144,7 +144,7 @@ fn drop_derived_debug(strukt: &mut ItemStruct) -> bool {
         };
         let kept: Punctuated<syn::Path, syn::Token![,]> = paths
             .iter()
-            .filter(|p| !p.segments.last().is_some_and(|s| s.ident == "Debug"))
+            .filter(|p| p.segments.last().is_none_or(|s| s.ident != "Debug"))
             .cloned()
             .collect();
         if kept.len() != paths.len() {

@@ -70,7 +70,7 @@ pub(crate) struct OidcSettings {
 #[derive(Debug)]
 pub(crate) enum KeySource {
     Keys(super::IdTokenKeys),
-    Jwks(super::jwks::JwksSource),
+    Jwks(Box<super::jwks::JwksSource>),
 }
 
 impl OidcSettings {
@@ -105,11 +105,11 @@ impl OidcOptions {
             Some(KeyChoice::Url(url)) => {
                 let url = url.map_err(Error::Config)?;
                 crate::transport::guard::check_url(url.url())?;
-                Some(KeySource::Jwks(super::jwks::JwksSource::new(
+                Some(KeySource::Jwks(Box::new(super::jwks::JwksSource::new(
                     url,
                     self.jwks_ttl.unwrap_or(Duration::from_secs(3600)),
                     self.jwks_refetch.unwrap_or(Duration::from_secs(60)),
-                )))
+                ))))
             }
         };
         if keys.is_some() {
