@@ -20,6 +20,7 @@ pub mod auth;
 pub mod client;
 pub mod dates;
 mod error;
+pub mod identity;
 pub mod multipart;
 mod operations;
 mod pull;
@@ -50,6 +51,7 @@ pub use client::{BodyLimits, ClientBuilder, Environment};
 
 pub use error::{AuthError, Error, ErrorCode, IntegrityFailure, RetryClass, ValidationError};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, types};
+pub use identity::IdentityNumber;
 pub use pull::PullConsent;
 pub use shapes::Gender;
 /// The date crate of the typed accessors in [`dates`], re-exported.

@@ -685,6 +685,18 @@ async fn bad_inputs_are_rejected_before_the_network() {
         "..%2f..%2fuser",
         "..%5c..%5cuser",
         "%252e%252e",
+        // Dots that NFKC or a lax UTF-8 decoder turns into ASCII dots.
+        "\u{2025}",
+        "\u{FF0E}\u{FF0E}",
+        "\u{2024}\u{2024}",
+        "\u{FE52}\u{FE52}",
+        "\u{3002}\u{3002}",
+        "\u{FF0E}\u{FF0E}\u{FF0F}user",
+        "%E2%80%A5",
+        "%EF%BC%8E%EF%BC%8E",
+        "%c0%ae%c0%ae",
+        "%c0%ae%c0%ae%2fuser",
+        "%25c0%25ae%25c0%25ae",
     ] {
         cases.push(case(
             "download: traversal uri",

@@ -207,7 +207,8 @@ async fn signup_and_otp_verification() {
     assert!(
         started
             .mobile
-            .as_deref()
+            .as_ref()
+            .map(digilocker_authpartner::IdentityNumber::expose)
             .is_some_and(|m| m.ends_with("0077")),
         "{started:?}"
     );

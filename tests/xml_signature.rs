@@ -17,7 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use digilocker_authpartner::Error;
 use digilocker_authpartner::xml::signature::{
     self, AlgorithmPolicy, Canonicalization, DigestMethod, SignatureError, SignatureMethod,
-    TrustAnchors, TrustPath,
+    SignerRule, TrustAnchors, TrustPath,
 };
 use digilocker_authpartner::xml::{Certificate, EAadhaar};
 use digilocker_sandbox::xmlsec::{
@@ -264,9 +264,11 @@ fn keyinfo_certificate_chaining_to_a_root_verifies() {
     let xml = signed_with(eaadhaar_doc, RSA_SHA256, SHA256, &k.issued);
     let anchors = TrustAnchors::new()
         .add_root_pem(k.root.certificate_pem())
-        .unwrap();
+        .unwrap()
+        .allow_signer(SignerRule::organization_for_issuer("Example", "UIDAI"));
     let kyc = EAadhaar::from_signed_xml(xml.as_bytes(), &anchors).unwrap();
     assert_eq!(kyc.report().trust, TrustPath::ChainedToRoot);
+    assert!(kyc.report().signer_rule.is_some());
     let signer = kyc.report().signer.as_ref().unwrap();
     assert!(signer.subject.contains("Issued Document Signer"));
     assert!(signer.issuer.contains("Test Root CA"));

@@ -78,6 +78,10 @@ pub fn generate(spec: &Value, view: &Value) -> Result<GeneratedCode, PipelineErr
     };
     crate::rewrite::rewrite_operations(&mut file, &index_of)?;
     crate::fields::mark_blank_is_absent(&mut file, &crate::fields::blank_is_absent_fields(view))?;
+    crate::identity::mask_identity_numbers(
+        &mut file,
+        &crate::identity::identity_number_fields(view),
+    )?;
     let noted = crate::raw_docs::add_raw_builder_notes(&mut file);
     if noted != crate::raw_docs::RAW_WITH_OVERLAY.len() {
         return Err(PipelineError::Generation {

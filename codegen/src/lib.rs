@@ -15,6 +15,7 @@ mod diff;
 mod error;
 mod fields;
 mod generate;
+mod identity;
 mod inspect;
 mod lint;
 mod names;
@@ -37,6 +38,7 @@ pub use fields::BLANK_IS_ABSENT;
 pub use generate::{
     GeneratedCode, MANY_SHAPED_TYPES, OPEN_ENUM_TYPES, SECRET_BEARING_TYPES, generate,
 };
+pub use identity::{IDENTITY_NUMBER, identity_number_fields};
 pub use inspect::{builder_source, struct_field_types};
 pub use lint::lint_patches;
 pub use names::{

@@ -133,6 +133,45 @@ impl SigningKey {
         &self.cert_pem
     }
 
+    /// A CRL signed by this (CA) key that revokes `revoked` (certificates
+    /// it issued), made with `openssl ca -revoke` and `-gencrl`; PEM.
+    pub fn crl_pem(&self, revoked: &[&SigningKey]) -> io::Result<String> {
+        let dir = tempfile::tempdir()?;
+        let p = |name: &str| dir.path().join(name);
+        std::fs::write(p("index.txt"), "")?;
+        std::fs::write(p("serial"), "01\n")?;
+        // A `crlnumber` makes a version 2 CRL, as CAs issue them.
+        std::fs::write(p("crlnumber"), "01\n")?;
+        let config = ca_config(dir.path()).replace(
+            "serial = ",
+            &format!("crlnumber = {}\nserial = ", p("crlnumber").display()),
+        );
+        std::fs::write(p("ca.cnf"), config)?;
+        std::fs::write(p("ca.pem"), &self.cert_pem)?;
+        std::fs::write(p("ca-key.pem"), &self.key_pem)?;
+        let ca = |cmd: &mut Command| {
+            cmd.args(["ca", "-batch", "-config"])
+                .arg(p("ca.cnf"))
+                .arg("-cert")
+                .arg(p("ca.pem"))
+                .arg("-keyfile")
+                .arg(p("ca-key.pem"));
+        };
+        for (i, cert) in revoked.iter().enumerate() {
+            let path = p(&format!("revoked{i}.pem"));
+            std::fs::write(&path, &cert.cert_pem)?;
+            let mut cmd = Command::new("openssl");
+            ca(&mut cmd);
+            run(cmd.arg("-revoke").arg(&path))?;
+        }
+        let mut cmd = Command::new("openssl");
+        ca(&mut cmd);
+        run(cmd
+            .args(["-gencrl", "-crldays", "30", "-out"])
+            .arg(p("crl.pem")))?;
+        std::fs::read_to_string(p("crl.pem"))
+    }
+
     /// The public key, PEM (`-----BEGIN PUBLIC KEY-----`).
     pub fn public_key_pem(&self) -> io::Result<String> {
         let dir = tempfile::tempdir()?;

@@ -88,7 +88,8 @@ pub struct AuthorizeUrlBuilder<'a> {
     client: &'a Client,
     verifier: Option<PkceVerifier>,
     signup: bool,
-    verified_mobile: Option<String>,
+    /// Masked by `Debug`.
+    verified_mobile: Option<crate::IdentityNumber>,
     req_doctype: Vec<String>,
     purpose: Option<Purpose>,
     consent_valid_till: Option<u64>,
@@ -161,7 +162,7 @@ impl AuthorizeUrlBuilder<'_> {
     /// A mobile number the partner has verified, to skip the OTP step during
     /// sign-up (10 digits; only sent together with [`signup`](Self::signup)).
     pub fn verified_mobile(mut self, mobile: impl Into<String>) -> Self {
-        self.verified_mobile = Some(mobile.into());
+        self.verified_mobile = Some(crate::IdentityNumber::new(mobile));
         self
     }
 
@@ -283,7 +284,7 @@ impl AuthorizeUrlBuilder<'_> {
             ValidationError::new("redirect_uri", "set one with ClientBuilder::redirect_uri")
         })?;
         if let Some(m) = &self.verified_mobile {
-            crate::validate::mobile("verified_mobile", m)?;
+            crate::validate::mobile("verified_mobile", m.expose())?;
         }
         for d in &self.req_doctype {
             crate::validate::doctype("req_doctype", d)?;
@@ -322,7 +323,7 @@ impl AuthorizeUrlBuilder<'_> {
             if self.signup {
                 q.append_pair("dl_flow", "signup");
                 if let Some(m) = &self.verified_mobile {
-                    q.append_pair("verified_mobile", m);
+                    q.append_pair("verified_mobile", m.expose());
                 }
             }
             if !self.req_doctype.is_empty() {

@@ -129,7 +129,7 @@ pub struct TokenResponse {
     pub id_token: Option<SecretString>,
     /// Sign-up APIs only: the masked mobile the OTP went to.
     #[serde(default)]
-    pub mobile: Option<String>,
+    pub mobile: Option<crate::IdentityNumber>,
     /// Set by the code exchange once the id_token is verified.
     #[serde(skip)]
     pub(crate) verified_id_token: Option<Box<super::VerifiedIdToken>>,
@@ -181,7 +181,7 @@ impl TokenResponse {
 pub struct SignupResponse {
     /// The masked mobile number the OTP was sent to.
     #[serde(default)]
-    pub mobile: Option<String>,
+    pub mobile: Option<crate::IdentityNumber>,
     /// The access token, when sent.
     #[serde(default)]
     pub access_token: Option<SecretString>,

@@ -133,6 +133,12 @@ impl Secrets {
         Self(all)
     }
 
+    /// `text` with every known secret and identity number masked, and
+    /// nothing else: for error codes, which may be long words.
+    pub(crate) fn mask_code(&self, text: &str) -> String {
+        mask_token_like(&self.mask_known(text), usize::MAX)
+    }
+
     /// `text` with every known secret, and every token-like run of 16 or
     /// more characters, replaced by `[REDACTED]`.
     pub(crate) fn mask(&self, text: &str) -> String {
@@ -243,7 +249,10 @@ fn mask_secret_values(text: &str) -> String {
 
 /// Replaces every run of `min_run` or more token characters
 /// (`A-Z a-z 0-9 - . _ ~ + / =`) with `[REDACTED]`: access and refresh
-/// tokens, secrets and JWTs are such runs.
+/// tokens, secrets and JWTs are such runs. A shorter run that looks like
+/// an identity number (a 10- to 12-digit Aadhaar or mobile number, with an
+/// optional `+`, or a PAN) is masked to its last four characters, so a
+/// server echoing the request cannot put one into an error.
 pub(crate) fn mask_token_like(text: &str, min_run: usize) -> String {
     let is_token_char =
         |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '+' | '/' | '=');
@@ -252,6 +261,8 @@ pub(crate) fn mask_token_like(text: &str, min_run: usize) -> String {
     let flush = |run: &mut String, out: &mut String| {
         if run.chars().count() >= min_run {
             out.push_str("[REDACTED]");
+        } else if is_identity_number(run) {
+            out.push_str(&crate::identity::mask(run));
         } else {
             out.push_str(run);
         }
@@ -267,6 +278,18 @@ pub(crate) fn mask_token_like(text: &str, min_run: usize) -> String {
     }
     flush(&mut run, &mut out);
     out
+}
+
+/// Whether `run` looks like an Aadhaar or mobile number (10 to 12 digits,
+/// perhaps after a `+`) or a PAN (`AAAAA9999A`).
+fn is_identity_number(run: &str) -> bool {
+    let digits = run.strip_prefix('+').unwrap_or(run);
+    let b = run.as_bytes();
+    (digits.bytes().all(|c| c.is_ascii_digit()) && (10..=12).contains(&digits.len()))
+        || (b.len() == 10
+            && b[..5].iter().all(u8::is_ascii_uppercase)
+            && b[5..9].iter().all(u8::is_ascii_digit)
+            && b[9].is_ascii_uppercase())
 }
 
 /// serde's message without the values it quotes (`invalid type: string "…"`
@@ -402,6 +425,20 @@ mod tests {
         // Bounded input: far below a millisecond per MiB of body; the
         // budget only guards against reintroducing whole-body work.
         assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
+
+    #[test]
+    fn identity_numbers_in_echoes_are_masked() {
+        let echoed =
+            "uid 999999990019 or mobile +919876543210 / 9876543210, PAN ABCPK1234F; ref 42 ABCDE";
+        let masked = mask_token_like(echoed, 16);
+        for full in ["999999990019", "919876543210", "9876543210", "ABCPK1234F"] {
+            assert!(!masked.contains(full), "{masked}");
+        }
+        assert!(masked.contains("xxxxxxxx0019"), "{masked}");
+        assert!(masked.ends_with("ref 42 ABCDE"), "{masked}");
+        let snippet = redacted_snippet(br#"{"error_description":"no account for 999999990019"}"#);
+        assert!(!snippet.contains("999999990019"), "{snippet}");
     }
 
     #[test]

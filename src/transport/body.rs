@@ -121,7 +121,7 @@ pub(crate) async fn api_error(
     };
     let (code, description) = match serde_json::from_slice::<crate::types::ErrorResponse>(&bytes) {
         Ok(body) => (
-            ErrorCode::parse(&secrets.mask_known(&body.error)),
+            ErrorCode::parse(&secrets.mask_code(&body.error)),
             body.error_description.map(|d| secrets.mask(&d)),
         ),
         Err(_) => (

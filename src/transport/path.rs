@@ -5,6 +5,12 @@
 //! `http(s)`, reads `\` as `/`. Without these checks a document URI such as
 //! `..\..\oauth2\1\user` would carry the user's bearer token to another
 //! endpoint.
+//!
+//! Servers and proxies also normalise what they decode: NFKC turns `‥`
+//! (U+2025) into `..` and `．／` (U+FF0E, U+FF0F) into `./`, and a lax UTF-8
+//! decoder reads the overlong `%c0%ae` as `.`. So every decoded form is
+//! also checked after NFKC (with the ideographic full stop `。`, U+3002,
+//! read as `.`), and a form that does not decode to valid UTF-8 is refused.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use url::Url;
@@ -28,10 +34,11 @@ const DECODE_ROUNDS: usize = 3;
 
 /// Checks `value` as one path segment of `field`, then percent-encodes it
 /// (`/` and `\` included, so it stays one segment). Rejected: empty, over
-/// [`MAX_SEGMENT_LEN`] bytes, control characters, and any `.`/`..` piece
+/// [`MAX_SEGMENT_LEN`] bytes, control characters, percent-escapes that do
+/// not decode to UTF-8 (overlong forms included), and any `.`/`..` piece
 /// between `/` or `\` in the value or in any percent-decoded form of it,
-/// so that no server, decoding once or several times, can read it as a
-/// path traversal.
+/// also after NFKC (`‥`, `．．`, `。`), so that no server, decoding or
+/// normalising once or several times, can read it as a path traversal.
 pub(crate) fn path_segment(field: &'static str, value: &str) -> Result<String, Error> {
     check_segment(field, value, Separators::Encoded)?;
     Ok(utf8_percent_encode(value, SEGMENT).to_string())
@@ -68,23 +75,34 @@ pub(crate) fn check_segment(
         if form.chars().any(char::is_control) {
             return reject("must not contain control characters");
         }
-        let has_separator = form.contains('/') || form.contains('\\');
+        let normal = normalized(&form);
+        let has_separator = normal.contains('/') || normal.contains('\\');
         if separators == Separators::Refused && has_separator {
             return reject("must not contain '/' or '\\', encoded or not");
         }
-        if form
+        if normal
             .split(['/', '\\'])
             .any(|piece| piece == "." || piece == "..")
         {
             return reject("must not contain a '.' or '..' segment, encoded or not");
         }
-        let decoded = percent_decode_str(&form).decode_utf8_lossy().into_owned();
+        let Ok(decoded) = percent_decode_str(&form).decode_utf8() else {
+            return reject("must percent-decode to valid UTF-8 (no overlong or stray escapes)");
+        };
         if decoded == form {
             break;
         }
-        form = decoded;
+        form = decoded.into_owned();
     }
     Ok(())
+}
+
+/// `text` as a normalising server may read it: NFKC, then the ideographic
+/// full stop (U+3002, which NFKC keeps) as `.`.
+fn normalized(text: &str) -> String {
+    icu_normalizer::ComposingNormalizerBorrowed::new_nfkc()
+        .normalize(text)
+        .replace('\u{3002}', ".")
 }
 
 /// Fails unless `url`'s path is `base_path` followed by `op`'s path
@@ -162,6 +180,12 @@ mod tests {
         );
         assert_eq!(ok("a b?c#d%e"), "a%20b%3Fc%23d%25e");
         assert_eq!(ok("..."), "...");
+        assert_eq!(
+            ok("\u{2026}"),
+            "%E2%80%A6",
+            "an ellipsis is '...', no traversal"
+        );
+        assert_eq!(ok("a\u{2025}b"), "a%E2%80%A5b");
         // One segment, whatever it holds.
         assert_eq!(ok("2024/0042"), "2024%2F0042");
         assert_eq!(ok("a\\b"), "a%5Cb");
@@ -182,6 +206,22 @@ mod tests {
             "a%252F..",
             "a\u{0}b",
             "a%0ab",
+            // Dots and separators that NFKC or a lax decoder turns ASCII.
+            "\u{2025}",
+            "\u{2024}",
+            "\u{2024}\u{2024}",
+            "\u{FF0E}\u{FF0E}",
+            "\u{FE52}",
+            "\u{3002}\u{3002}",
+            "\u{FF61}",
+            "%E2%80%A5",
+            "%EF%BC%8E%EF%BC%8E",
+            "\u{FF0E}\u{FF0E}\u{FF0F}user",
+            "a\u{FF3C}\u{2025}",
+            "%c0%ae%c0%ae",
+            "%c0%ae",
+            "%e0%80%ae%e0%80%ae",
+            "a%ffb",
         ] {
             let err = path_segment("uri", bad).unwrap_err();
             assert!(

@@ -80,8 +80,8 @@ pub struct Person {
     pub mother_name: Option<String>,
     /// `category`.
     pub category: Option<String>,
-    /// `phone`.
-    pub phone: Option<String>,
+    /// `phone`: a mobile number, masked by `Debug` and `Display`.
+    pub phone: Option<crate::IdentityNumber>,
     /// `email`.
     pub email: Option<String>,
 }
@@ -251,7 +251,7 @@ impl RawCertificate {
                     gender: non_empty(p.gender).map(|g| crate::shapes::Gender::parse(&g)),
                     mother_name: non_empty(p.mother_name),
                     category: non_empty(p.category),
-                    phone: non_empty(p.phone),
+                    phone: non_empty(p.phone).map(crate::IdentityNumber::from),
                     email: non_empty(p.email),
                 })
                 .collect(),

@@ -40,6 +40,9 @@ def main() -> None:
     pem_spki = public.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     ).decode()
+    other_pem_spki = other.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
     pem_pkcs1 = public.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.PKCS1
     ).decode()
@@ -124,6 +127,7 @@ def main() -> None:
         "jwks": {"keys": [jwk]},
         "pem_spki": pem_spki,
         "pem_pkcs1": pem_pkcs1,
+        "other_pem_spki": other_pem_spki,
         "claims": base,
         "tokens": tokens,
     }, sys.stdout)

@@ -7,6 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::IdTokenError;
 use crate::auth::TokenResponse;
+use crate::identity::{IdentityNumber, mask_email};
 use crate::{AuthError, Error};
 
 /// The claims of a MeriPehchaan id_token.
@@ -14,7 +15,12 @@ use crate::{AuthError, Error};
 /// Names follow the MeriPehchaan v2.3 sample (p.8); claims this type does
 /// not name are kept in [`extra`](Self::extra). Which of the optional ones
 /// are present depends on the user and on the `acr` requested.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// Its `Debug` masks the identity numbers (PAN, driving licence, mobile)
+/// and the e-mail address, and shows only the names of the
+/// [`extra`](Self::extra) claims; read the values through
+/// [`IdentityNumber::expose`].
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct IdTokenClaims {
     /// Issuer, e.g. `https://api.digitallocker.gov.in`.
@@ -54,7 +60,7 @@ pub struct IdTokenClaims {
     pub birthdate: Option<String>,
     /// Mobile number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_number: Option<String>,
+    pub phone_number: Option<IdentityNumber>,
     /// Token id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
@@ -63,16 +69,43 @@ pub struct IdTokenClaims {
     pub user_sso_id: Option<String>,
     /// PAN, verified (with `acr=pan`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pan_number: Option<String>,
+    pub pan_number: Option<IdentityNumber>,
     /// Driving licence number, verified (with `acr=driving_licence`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub driving_licence: Option<String>,
+    pub driving_licence: Option<IdentityNumber>,
     /// Masked Aadhaar, e.g. `xxxxxxxx1234`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub masked_aadhaar: Option<String>,
     /// Every other claim, verbatim.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl std::fmt::Debug for IdTokenClaims {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdTokenClaims")
+            .field("iss", &self.iss)
+            .field("sub", &self.sub)
+            .field("aud", &self.aud)
+            .field("iat", &self.iat)
+            .field("exp", &self.exp)
+            .field("nbf", &self.nbf)
+            .field("auth_time", &self.auth_time)
+            .field("nonce", &self.nonce)
+            .field("azp", &self.azp)
+            .field("given_name", &self.given_name)
+            .field("preferred_username", &self.preferred_username)
+            .field("email", &self.email.as_deref().map(mask_email))
+            .field("birthdate", &self.birthdate)
+            .field("phone_number", &self.phone_number)
+            .field("jti", &self.jti)
+            .field("user_sso_id", &self.user_sso_id)
+            .field("pan_number", &self.pan_number)
+            .field("driving_licence", &self.driving_licence)
+            .field("masked_aadhaar", &self.masked_aadhaar)
+            .field("extra", &self.extra.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {

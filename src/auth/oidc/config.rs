@@ -49,7 +49,7 @@ pub(crate) struct OidcOptions {
 #[derive(Debug)]
 pub(crate) enum KeyChoice {
     Keys(super::IdTokenKeys),
-    Url(Result<Url, String>),
+    Url(Result<super::jwks::JwksUrl, String>),
 }
 
 /// The client's OIDC configuration, shared by its clones.
@@ -70,7 +70,7 @@ pub(crate) struct OidcSettings {
 #[derive(Debug)]
 pub(crate) enum KeySource {
     Keys(super::IdTokenKeys),
-    Jwks(super::jwks::JwksSource),
+    Jwks(Box<super::jwks::JwksSource>),
 }
 
 impl OidcSettings {
@@ -104,12 +104,12 @@ impl OidcOptions {
             Some(KeyChoice::Keys(keys)) => Some(KeySource::Keys(keys)),
             Some(KeyChoice::Url(url)) => {
                 let url = url.map_err(Error::Config)?;
-                crate::transport::guard::check_url(&url)?;
-                Some(KeySource::Jwks(super::jwks::JwksSource::new(
+                crate::transport::guard::check_url(url.url())?;
+                Some(KeySource::Jwks(Box::new(super::jwks::JwksSource::new(
                     url,
                     self.jwks_ttl.unwrap_or(Duration::from_secs(3600)),
                     self.jwks_refetch.unwrap_or(Duration::from_secs(60)),
-                )))
+                ))))
             }
         };
         if keys.is_some() {
@@ -210,7 +210,10 @@ impl crate::ClientBuilder {
     /// `http://` to a loopback address; invalid URLs fail in `build`.
     /// Replaces [`id_token_keys`](Self::id_token_keys).
     pub fn jwks_url(mut self, url: &str) -> Self {
-        let parsed = Url::parse(url).map_err(|e| format!("invalid JWKS URL {url:?}: {e}"));
+        // The error leaves the text out: it may carry credentials.
+        let parsed = Url::parse(url)
+            .map(super::jwks::JwksUrl::new)
+            .map_err(|e| format!("invalid JWKS URL: {e}"));
         self.oidc.keys = Some(KeyChoice::Url(parsed));
         self
     }

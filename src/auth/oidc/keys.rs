@@ -85,8 +85,10 @@ impl IdTokenKeys {
     }
 
     /// RSA public keys from PEM: one or more `PUBLIC KEY` (SubjectPublicKeyInfo)
-    /// or `RSA PUBLIC KEY` (PKCS#1) blocks, without a `kid`. A key without a
-    /// `kid` is used for any token when it is the only key without one.
+    /// or `RSA PUBLIC KEY` (PKCS#1) blocks, without a `kid`. Keys without a
+    /// `kid` are tried in turn for a token whose `kid` no key carries (or
+    /// that has none): with several blocks (the old and the new key of a
+    /// rollover) a token verifies if any of them signed it.
     /// (For a certificate, extract its key first:
     /// `openssl x509 -pubkey -noout -in cert.pem`.)
     pub fn from_pem(pem: &str) -> Result<Self, Error> {
@@ -161,24 +163,22 @@ impl IdTokenKeys {
         Ok(Self { keys })
     }
 
-    /// The key for a token's `kid`: the one with that `kid`, else the only
-    /// key without a `kid`; for a token without `kid`, the only key.
-    pub(crate) fn select(&self, kid: Option<&str>) -> Option<&VerificationKey> {
+    /// The keys that may have signed a token with `kid`: the key with that
+    /// `kid` if there is one, else every key without a `kid`; for a token
+    /// without a `kid`, every key. Verification tries them in order and
+    /// the first whose signature checks wins, so two key-less PEM keys (a
+    /// key rollover) both verify. Empty: no key fits.
+    pub(crate) fn candidates(&self, kid: Option<&str>) -> Vec<&VerificationKey> {
+        if let Some(kid) = kid
+            && let Some(key) = self.keys.iter().find(|k| k.kid.as_deref() == Some(kid))
+        {
+            return vec![key];
+        }
         match kid {
-            Some(kid) => self
-                .keys
-                .iter()
-                .find(|k| k.kid.as_deref() == Some(kid))
-                .or_else(|| only(self.keys.iter().filter(|k| k.kid.is_none()))),
-            None => only(self.keys.iter()),
+            Some(_) => self.keys.iter().filter(|k| k.kid.is_none()).collect(),
+            None => self.keys.iter().collect(),
         }
     }
-}
-
-/// The single item of `items`, if there is exactly one.
-fn only<'a>(mut items: impl Iterator<Item = &'a VerificationKey>) -> Option<&'a VerificationKey> {
-    let first = items.next()?;
-    items.next().is_none().then_some(first)
 }
 
 /// A signature key from one JWK; `None` for keys that must not verify.

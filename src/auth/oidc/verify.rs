@@ -74,17 +74,20 @@ fn header(settings: &OidcSettings, part: &str) -> Result<Header, IdTokenError> {
     Ok(Header { alg, alg_name, kid })
 }
 
-async fn key_for(
+async fn keys_for(
     client: &Client,
     source: &KeySource,
     kid: Option<&str>,
-) -> Result<VerificationKey, IdTokenError> {
+) -> Result<Vec<VerificationKey>, IdTokenError> {
     match source {
-        KeySource::Keys(keys) => keys
-            .select(kid)
-            .cloned()
-            .ok_or_else(|| IdTokenError::UnknownKid(kid.map(str::to_string))),
-        KeySource::Jwks(jwks) => jwks.key_for(client.http(), kid).await,
+        KeySource::Keys(keys) => {
+            let found = keys.candidates(kid);
+            if found.is_empty() {
+                return Err(IdTokenError::UnknownKid(kid.map(str::to_string)));
+            }
+            Ok(found.into_iter().cloned().collect())
+        }
+        KeySource::Jwks(jwks) => jwks.keys_for(client.http(), kid).await,
     }
 }
 
@@ -140,8 +143,7 @@ pub(crate) async fn verify(
     let source = settings.keys.as_ref().ok_or(IdTokenError::NoKeys)?;
     let [header_part, _, _] = split(token)?;
     let header = header(settings, header_part)?;
-    let key = key_for(client, source, header.kid.as_deref()).await?;
-    key.check_fits(header.alg)?;
+    let keys = keys_for(client, source, header.kid.as_deref()).await?;
 
     let client_id = &client.config().client_id;
     let mut validation = Validation::new(header.alg);
@@ -153,8 +155,24 @@ pub(crate) async fn verify(
         .into_iter()
         .map(String::from)
         .collect::<HashSet<_>>();
-    let data = jsonwebtoken::decode::<serde_json::Value>(token, &key.key, &validation)
-        .map_err(|e| map_error(e.kind(), &header.alg_name, &settings.issuer))?;
+    // Each candidate in turn: the first whose signature checks decides.
+    let mut outcome = Err(IdTokenError::InvalidSignature);
+    let mut fitting = 0;
+    for key in &keys {
+        if let Err(e) = key.check_fits(header.alg) {
+            if fitting == 0 {
+                outcome = Err(e);
+            }
+            continue;
+        }
+        fitting += 1;
+        outcome = jsonwebtoken::decode::<serde_json::Value>(token, &key.key, &validation)
+            .map_err(|e| map_error(e.kind(), &header.alg_name, &settings.issuer));
+        if !matches!(outcome, Err(IdTokenError::InvalidSignature)) {
+            break;
+        }
+    }
+    let data = outcome?;
     let claims = from_value(data.claims)?;
 
     // jsonwebtoken checked these; they are checked again on the typed claims

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use x509_cert::der::{Decode, DecodePem, Encode};
 use x509_cert::spki::SubjectPublicKeyInfoOwned;
 
-use super::{AlgorithmPolicy, SignatureError};
+use super::{AlgorithmPolicy, SignatureError, SignerRule};
 
 /// The default [`TrustAnchors::max_size`]: 10 MiB (a DigiLocker e-Aadhaar
 /// with its photo is about 100 KB).
@@ -34,6 +34,21 @@ impl Pin {
 /// chain to a configured root. Pin several certificates to roll a signer
 /// over (the old and the new one, until the old one's documents are gone).
 ///
+/// **Root mode** ([`add_root_pem`](Self::add_root_pem)): a chain to a root
+/// shows who signed, not that the signer may speak for the issuer the
+/// document names (under India's CCA roots anyone can buy a signing
+/// certificate). So a document chaining to a root verifies only when a
+/// [`SignerRule`] added with [`allow_signer`](Self::allow_signer) allows
+/// its signer for what it claims; with no rule, nothing verifies in root
+/// mode. Pinned signers need no rule: the pin is the rule.
+///
+/// **Revocation**: nothing is fetched (no CRL distribution point, no OCSP).
+/// CRLs the caller adds ([`add_crl_pem`](Self::add_crl_pem)) are checked
+/// against the signer certificate (not against intermediates), in every
+/// mode, at the verification time. Their signatures are not verified, so
+/// load them from a source you trust; a CRL can only refuse a document,
+/// never admit one. To revoke a pinned signer, remove its pin.
+///
 /// ```
 /// use digilocker_authpartner::xml::signature::TrustAnchors;
 /// # let pem = include_str!("../../../tests/data/anchor-example.pem");
@@ -46,6 +61,8 @@ impl Pin {
 pub struct TrustAnchors {
     pub(super) pins: Vec<Pin>,
     pub(super) roots: Vec<Vec<u8>>,
+    pub(super) rules: Vec<SignerRule>,
+    pub(super) crls: Vec<Crl>,
     pub(super) policy: AlgorithmPolicy,
     pub(super) at: Option<SystemTime>,
     pub(super) max_size: usize,
@@ -64,6 +81,8 @@ impl TrustAnchors {
         Self {
             pins: Vec::new(),
             roots: Vec::new(),
+            rules: Vec::new(),
+            crls: Vec::new(),
             policy: AlgorithmPolicy::strict(),
             at: None,
             max_size: DEFAULT_MAX_SIGNED_XML_BYTES,
@@ -101,7 +120,11 @@ impl TrustAnchors {
 
     /// Pins a signer's public key (PEM, `-----BEGIN PUBLIC KEY-----`). The
     /// `<KeyInfo>` certificate carrying this key supplies the subject and
-    /// validity window of the report, and that window is enforced.
+    /// validity window of the report, and that window is enforced. That
+    /// certificate is not itself verified (`<KeyInfo>` is not signed, and
+    /// no issuer is configured for it): a document may carry another
+    /// certificate for the same key. Where the signer's identity or
+    /// validity matters, pin the certificate instead.
     pub fn pin_public_key_pem(mut self, pem: &str) -> Result<Self, SignatureError> {
         let key = SubjectPublicKeyInfoOwned::from_pem(pem.trim().as_bytes())
             .map_err(|e| SignatureError::InvalidAnchor(format!("public key PEM: {e}")))?;
@@ -114,7 +137,9 @@ impl TrustAnchors {
     }
 
     /// Adds a CA root (PEM): a `<KeyInfo>` certificate chaining to it (with
-    /// any intermediates in `<KeyInfo>`) is trusted.
+    /// any intermediates in `<KeyInfo>`) is trusted to have signed, and the
+    /// document verifies if a [`SignerRule`] allows that signer for it
+    /// (see [`allow_signer`](Self::allow_signer)).
     pub fn add_root_pem(self, pem: &str) -> Result<Self, SignatureError> {
         self.add_root_der(&certificate_der(pem)?)
     }
@@ -124,6 +149,35 @@ impl TrustAnchors {
         x509_cert::Certificate::from_der(der)
             .map_err(|e| SignatureError::InvalidAnchor(format!("root DER: {e}")))?;
         self.roots.push(der.to_vec());
+        Ok(self)
+    }
+
+    /// Allows the signers `rule` describes, in root mode, for the documents
+    /// it describes. Rules are tried in the order added; the first that
+    /// allows names itself in the report.
+    pub fn allow_signer(mut self, rule: SignerRule) -> Self {
+        self.rules.push(rule);
+        self
+    }
+
+    /// Adds a certificate revocation list (PEM, `-----BEGIN X509 CRL-----`);
+    /// see the type's documentation for what is checked.
+    pub fn add_crl_pem(self, pem: &str) -> Result<Self, SignatureError> {
+        let (label, der) = x509_cert::der::pem::decode_vec(pem.trim().as_bytes())
+            .map_err(|e| SignatureError::InvalidAnchor(format!("CRL PEM: {e}")))?;
+        if label != "X509 CRL" {
+            return Err(SignatureError::InvalidAnchor(format!(
+                "a {label:?} PEM block is not a CRL"
+            )));
+        }
+        self.add_crl_der(&der)
+    }
+
+    /// Adds a certificate revocation list (DER).
+    pub fn add_crl_der(mut self, der: &[u8]) -> Result<Self, SignatureError> {
+        let list = x509_cert::crl::CertificateList::from_der(der)
+            .map_err(|e| SignatureError::InvalidAnchor(format!("CRL DER: {e}")))?;
+        self.crls.push(Crl(std::sync::Arc::new(list)));
         Ok(self)
     }
 
@@ -151,6 +205,16 @@ impl TrustAnchors {
         self.pins.len()
     }
 
+    /// How many signer rules are configured.
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// How many CRLs are configured.
+    pub fn crl_count(&self) -> usize {
+        self.crls.len()
+    }
+
     /// How many CA roots are configured.
     pub fn root_count(&self) -> usize {
         self.roots.len()
@@ -174,4 +238,21 @@ fn check_key(spki: &[u8]) -> Result<(), SignatureError> {
     bergshamra_keys::loader::load_spki_der(spki)
         .map(|_| ())
         .map_err(|e| SignatureError::InvalidAnchor(format!("unsupported public key: {e}")))
+}
+
+/// A parsed CRL.
+#[derive(Clone)]
+pub(super) struct Crl(pub(super) std::sync::Arc<x509_cert::crl::CertificateList>);
+
+impl std::fmt::Debug for Crl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = &self.0.tbs_cert_list;
+        f.debug_struct("Crl")
+            .field("issuer", &list.issuer.to_string())
+            .field(
+                "revoked",
+                &list.revoked_certificates.as_ref().map_or(0, Vec::len),
+            )
+            .finish()
+    }
 }

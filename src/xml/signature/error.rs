@@ -89,6 +89,20 @@ pub enum SignatureError {
         /// Why.
         reason: String,
     },
+    /// Root mode: the signer chains to a root, but no
+    /// [`SignerRule`](super::SignerRule) allows it for what the document
+    /// claims (or no rule is configured).
+    SignerNotAllowed {
+        /// The signer's subject.
+        signer: String,
+        /// The issuer code the document names, if any.
+        issuer_code: Option<String>,
+    },
+    /// A configured CRL revokes the signer certificate.
+    SignerRevoked {
+        /// When it was revoked.
+        revoked_at: SystemTime,
+    },
     /// The signer certificate expired before the verification time.
     SignerExpired {
         /// Its `notAfter`.
@@ -161,6 +175,19 @@ impl fmt::Display for SignatureError {
                 f.write_str("the signature value does not verify with the trusted key")
             }
             Self::UntrustedSigner { reason } => write!(f, "untrusted signer: {reason}"),
+            Self::SignerNotAllowed {
+                signer,
+                issuer_code,
+            } => write!(
+                f,
+                "no signer rule allows {signer} to sign for issuer {}: a chain to a root is not enough (TrustAnchors::allow_signer)",
+                issuer_code.as_deref().unwrap_or("(none named)")
+            ),
+            Self::SignerRevoked { revoked_at } => write!(
+                f,
+                "the signer certificate was revoked at {}",
+                stamp(revoked_at)
+            ),
             Self::SignerExpired { not_after } => {
                 write!(f, "the signer certificate expired at {}", stamp(not_after))
             }

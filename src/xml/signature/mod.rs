@@ -18,13 +18,17 @@
 //!   those canonicalizations;
 //! - the algorithms pass the [`AlgorithmPolicy`] (SHA-1 only when enabled);
 //! - the signer is trusted: the `<KeyInfo>` certificate has the key of a
-//!   pinned certificate or key, or chains to a configured root; a
-//!   certificate in the document is never trusted by itself;
-//! - the signer certificate is valid at the verification time;
+//!   pinned certificate or key, or chains to a configured root **and** a
+//!   [`SignerRule`] allows that signer for the issuer and document the XML
+//!   claims; a certificate in the document is never trusted by itself;
+//! - the signer certificate is valid at the verification time and no
+//!   configured CRL revokes it (see [`TrustAnchors`] for what revocation
+//!   checking is and is not done);
 //! - the digest and the signature value verify.
 //!
-//! What is parsed afterwards is the signed element with the signature cut
-//! out ([`SignedXml::signed_xml`]), i.e. exactly what the digest covers.
+//! What is parsed afterwards is the signed element with the signature and
+//! its comments cut out ([`SignedXml::signed_xml`]), i.e. exactly what the
+//! digest covers: a same-document reference never signs comments.
 //!
 //! ```no_run
 //! use digilocker_authpartner::xml::EAadhaar;
@@ -64,6 +68,7 @@
 mod algorithms;
 mod anchors;
 mod error;
+mod rules;
 mod signer;
 mod structure;
 mod trust;
@@ -79,6 +84,7 @@ pub use algorithms::{
 };
 pub use anchors::{DEFAULT_MAX_SIGNED_XML_BYTES, TrustAnchors};
 pub use error::SignatureError;
+pub use rules::{SignedClaims, SignerRule};
 pub use signer::SignerCertificate;
 pub use trust::TrustPath;
 pub use typed::Verified;
@@ -103,6 +109,11 @@ pub struct SignatureReport {
     pub signer: Option<SignerCertificate>,
     /// How the signer is trusted.
     pub trust: TrustPath,
+    /// In root mode, the name of the [`SignerRule`] that allowed the signer
+    /// (`None` for a pinned signer).
+    pub signer_rule: Option<String>,
+    /// What the signed document says about itself (issuer, type).
+    pub claims: SignedClaims,
     /// The algorithms used.
     pub algorithms: Algorithms,
     /// The time the signer certificate was checked at.
@@ -133,8 +144,9 @@ impl std::fmt::Debug for SignedXml {
 }
 
 impl SignedXml {
-    /// The signed element with its `<Signature>` cut out: exactly the
-    /// content the reference digest covers. Parse this, not the input.
+    /// The signed element with its `<Signature>` and every comment cut out:
+    /// the source bytes the reference digest covers (comments are never
+    /// signed by a same-document reference). Parse this, not the input.
     pub fn signed_xml(&self) -> &str {
         &self.signed
     }
@@ -205,6 +217,7 @@ pub fn verify(xml: &[u8], anchors: &TrustAnchors) -> Result<SignedXml, Signature
         };
         if let Some(signer) = &signer {
             signer.check_valid_at(at)?;
+            signer::check_not_revoked(signer, &anchors.crls, at)?;
             if candidate.trust == TrustPath::ChainedToRoot && key_chain.first() != Some(&signer.der)
             {
                 return Err(SignatureError::UntrustedSigner {
@@ -212,6 +225,26 @@ pub fn verify(xml: &[u8], anchors: &TrustAnchors) -> Result<SignedXml, Signature
                 });
             }
         }
+        let claims = rules::claims_of(&doc, plan.root);
+        let signer_rule = match (candidate.trust, &signer) {
+            (TrustPath::ChainedToRoot, Some(signer)) => Some(
+                anchors
+                    .rules
+                    .iter()
+                    .find(|rule| rule.allows(signer, &claims))
+                    .map(|rule| rule.name().to_string())
+                    .ok_or_else(|| SignatureError::SignerNotAllowed {
+                        signer: signer.subject.clone(),
+                        issuer_code: claims.issuer_code.clone(),
+                    })?,
+            ),
+            (TrustPath::ChainedToRoot, None) => {
+                return Err(SignatureError::UntrustedSigner {
+                    reason: "no signer certificate to apply the signer rules to".into(),
+                });
+            }
+            _ => None,
+        };
         let signing_time = signing_time(&doc, plan.root);
         let signed_within_validity = signing_time
             .zip(signer.as_ref())
@@ -226,6 +259,8 @@ pub fn verify(xml: &[u8], anchors: &TrustAnchors) -> Result<SignedXml, Signature
                 reference_uri: plan.reference_uri.clone(),
                 signer,
                 trust: candidate.trust,
+                signer_rule,
+                claims,
                 algorithms: plan.algorithms.clone(),
                 checked_at: at,
                 signing_time,
@@ -289,20 +324,34 @@ fn refuse_doctype(text: &str) -> Result<(), SignatureError> {
     }
 }
 
-/// The document element's source with the `<Signature>` element removed.
+/// The document element's source with the `<Signature>` element and every
+/// comment removed: exactly what the digest covers. A same-document
+/// reference (`URI=""` or `#id`) drops comments before canonicalization,
+/// even under the `#WithComments` methods (XMLDSig 1.1 §4.4.3.3), so a
+/// comment is unsigned: left in, `<Marks>9<!---->0</Marks>` would read as
+/// `9` to a parser that takes the first text node.
 fn signed_view(doc: &uppsala::Document<'_>, plan: &Plan) -> Result<String, SignatureError> {
     let missing = || SignatureError::Malformed("no source range for the signed element".into());
     let root = doc.node_range(plan.root).ok_or_else(missing)?;
-    let signature = doc.node_range(plan.signature).ok_or_else(missing)?;
-    let text = doc.input_text();
-    let (before, after) = (
-        text.get(root.start..signature.start),
-        text.get(signature.end..root.end),
-    );
-    match (before, after) {
-        (Some(before), Some(after)) => Ok([before, after].concat()),
-        _ => Err(missing()),
+    let mut cuts = vec![doc.node_range(plan.signature).ok_or_else(missing)?];
+    for node in doc.descendants(plan.root) {
+        if matches!(doc.node_kind(node), Some(uppsala::NodeKind::Comment(_))) {
+            cuts.push(doc.node_range(node).ok_or_else(missing)?);
+        }
     }
+    cuts.sort_by_key(|r| r.start);
+    let text = doc.input_text();
+    let mut view = String::with_capacity(root.len());
+    let mut at = root.start;
+    for cut in cuts {
+        if cut.start < at {
+            continue; // inside a cut already made (a comment in the signature)
+        }
+        view.push_str(text.get(at..cut.start).ok_or_else(missing)?);
+        at = cut.end;
+    }
+    view.push_str(text.get(at..root.end).ok_or_else(missing)?);
+    Ok(view)
 }
 
 /// The `ts` of the first `<KycRes>` in the signed element (UIDAI writes

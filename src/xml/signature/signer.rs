@@ -12,6 +12,8 @@ use super::SignatureError;
 pub struct SignerCertificate {
     /// Subject, RFC 4514 style (e.g. `CN=DS NATIONAL E-GOVERNANCE DIVISION,O=…`).
     pub subject: String,
+    /// The subject's organisation (`O=`), when it has exactly one.
+    pub organization: Option<String>,
     /// Issuer, RFC 4514 style.
     pub issuer: String,
     /// Serial number, upper-case hex.
@@ -28,6 +30,7 @@ impl std::fmt::Debug for SignerCertificate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SignerCertificate")
             .field("subject", &self.subject)
+            .field("organization", &self.organization)
             .field("issuer", &self.issuer)
             .field("serial", &self.serial)
             .field("not_before", &self.not_before)
@@ -44,6 +47,7 @@ impl SignerCertificate {
         let tbs = &cert.tbs_certificate;
         Ok(Self {
             subject: tbs.subject.to_string(),
+            organization: organization(&tbs.subject),
             issuer: tbs.issuer.to_string(),
             serial: tbs
                 .serial_number
@@ -76,6 +80,66 @@ impl SignerCertificate {
             Ok(())
         }
     }
+}
+
+/// The one organisation (`O=`, OID 2.5.4.10) of `name`, as text.
+fn organization(name: &x509_cert::name::Name) -> Option<String> {
+    use x509_cert::der::asn1::{Ia5StringRef, ObjectIdentifier, PrintableStringRef, Utf8StringRef};
+    const O: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
+    let mut values = name
+        .0
+        .iter()
+        .flat_map(|rdn| rdn.0.iter())
+        .filter(|atv| atv.oid == O)
+        .map(|atv| {
+            let value = &atv.value;
+            value
+                .decode_as::<Utf8StringRef<'_>>()
+                .map(|s| s.as_str().to_string())
+                .or_else(|_| {
+                    value
+                        .decode_as::<PrintableStringRef<'_>>()
+                        .map(|s| s.as_str().to_string())
+                })
+                .or_else(|_| {
+                    value
+                        .decode_as::<Ia5StringRef<'_>>()
+                        .map(|s| s.as_str().to_string())
+                })
+                .ok()
+        });
+    match (values.next(), values.next()) {
+        (Some(only), None) => only,
+        _ => None,
+    }
+}
+
+/// Fails if a CRL whose issuer is the signer's issuer lists the signer's
+/// serial with a revocation date at or before `at`.
+pub(super) fn check_not_revoked(
+    signer: &SignerCertificate,
+    crls: &[super::anchors::Crl],
+    at: SystemTime,
+) -> Result<(), SignatureError> {
+    if crls.is_empty() {
+        return Ok(());
+    }
+    let cert = x509_cert::Certificate::from_der(&signer.der)
+        .map_err(|e| SignatureError::Malformed(format!("X.509 certificate: {e}")))?;
+    let tbs = &cert.tbs_certificate;
+    for crl in crls {
+        let list = &crl.0.tbs_cert_list;
+        if list.issuer != tbs.issuer {
+            continue;
+        }
+        for revoked in list.revoked_certificates.iter().flatten() {
+            let revoked_at = revoked.revocation_date.to_system_time();
+            if revoked.serial_number == tbs.serial_number && revoked_at <= at {
+                return Err(SignatureError::SignerRevoked { revoked_at });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The DER `SubjectPublicKeyInfo` of a certificate.
