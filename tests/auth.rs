@@ -301,8 +301,10 @@ async fn device_code_flow() {
     assert!(code.expires_in > 0);
     let wrong = client
         .complete_device_login(&code.device_code, "000000")
-        .await;
-    assert!(wrong.is_err());
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.status(), Some(400), "{wrong:?}");
+    assert_eq!(wrong.code(), Some(&ErrorCode::InvalidGrant), "{wrong:?}");
     let code = client
         .start_device_login(digilocker_authpartner::auth::DeviceLogin::Mobile(
             sb.test_user().mobile,

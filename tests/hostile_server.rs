@@ -379,8 +379,13 @@ async fn deadlines_separate_flowing_from_stalled() {
         .await
         .unwrap_err();
     assert!(
-        matches!(e, Error::Timeout { .. } | Error::Transport { .. }),
-        "{e:?}"
+        matches!(
+            e,
+            Error::Timeout {
+                operation: Some("get_file")
+            }
+        ),
+        "a stalled transfer ends in a timeout: {e:?}"
     );
     let e = client.get_user_details().send().await.unwrap_err();
     assert!(
