@@ -61,10 +61,24 @@ fn main() {
             Box::pin(killed_lease_holder_is_taken_over(u))
         }),
     ];
-    let filter: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    // libtest's arguments: filters, `--skip X`, and options with a value.
+    let (mut filter, mut skip) = (Vec::new(), Vec::new());
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--skip" => skip.extend(rest.next()),
+            "--test-threads" | "--format" | "--color" | "--logfile" | "-Z" => {
+                rest.next();
+            }
+            a if a.starts_with('-') => {}
+            a => filter.push(a),
+        }
+    }
+    let total = scenarios.len();
     let chosen: Vec<_> = scenarios
         .into_iter()
-        .filter(|(name, _)| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str())))
+        .filter(|(name, _)| filter.is_empty() || filter.iter().any(|f| name.contains(f)))
+        .filter(|(name, _)| !skip.iter().any(|s| name.contains(s.as_str())))
         .collect();
     if flag("--list") {
         for (name, _) in &chosen {
@@ -81,8 +95,9 @@ fn main() {
             );
         }
         println!(
-            "\ntest result: ok. 0 passed; 0 failed; {} ignored; 0 measured; 0 filtered out\n",
-            chosen.len()
+            "\ntest result: ok. 0 passed; 0 failed; {} ignored; 0 measured; {} filtered out\n",
+            chosen.len(),
+            total - chosen.len()
         );
         return;
     }
@@ -93,8 +108,9 @@ fn main() {
         println!("test {name} ... ok");
     }
     println!(
-        "\ntest result: ok. {} passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n",
-        chosen.len()
+        "\ntest result: ok. {} passed; 0 failed; 0 ignored; 0 measured; {} filtered out\n",
+        chosen.len(),
+        total - chosen.len()
     );
 }
 
