@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::{
@@ -175,40 +176,72 @@ async fn refresh_sends_credentials_in_basic_by_default() {
     client.refresh().await.unwrap();
 }
 
-#[tokio::test]
-async fn concurrent_calls_after_a_server_side_expiry_refresh_once() {
-    let (sb, client) = signed_in().await;
-    sb.expire_access_tokens();
-    let calls = (0..8).map(|_| {
-        let client = client.clone();
-        tokio::spawn(async move { client.get_user_details().send().await })
-    });
+/// Rounds of the concurrency tests below, each with `CALLS` calls started
+/// together on two worker threads: 20 x 16 calls racing for one refresh.
+const ROUNDS: usize = 20;
+const CALLS: usize = 16;
+
+/// Starts `CALLS` user-details calls at once and waits for all of them.
+async fn concurrent_calls(client: &Client) {
+    let start = Arc::new(tokio::sync::Barrier::new(CALLS));
+    let calls: Vec<_> = (0..CALLS)
+        .map(|_| {
+            let (client, start) = (client.clone(), start.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                client.get_user_details().send().await
+            })
+        })
+        .collect();
     for call in calls {
         call.await.unwrap().unwrap();
     }
-    assert_eq!(sb.token_refresh_count(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_after_a_server_side_expiry_refresh_once() {
+    let (sb, client) = signed_in().await;
+    for round in 1..=ROUNDS {
+        sb.expire_access_tokens();
+        concurrent_calls(&client).await;
+        assert_eq!(sb.token_refresh_count(), round, "round {round}");
+    }
+}
+
+/// The client refreshes a token that expires within `refresh_before_expiry`
+/// before using it: once for all concurrent callers, and before the server
+/// would refuse it (no call sees a 401). Tokens live 3 s and are refreshed
+/// when less than 2 s remain: a call right after a refresh uses the token
+/// as it is; calls 1.3 s later (1.7 s left) refresh it first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_calls_near_expiry_refresh_once() {
     let config = SandboxConfig {
-        access_token_ttl: Duration::from_secs(2),
+        access_token_ttl: Duration::from_secs(3),
         ..SandboxConfig::default()
     };
     let (sb, _) = sandbox_with(config).await;
-    let client = client_for(&sb, |b| {
-        b.refresh_before_expiry(Duration::from_millis(1500))
-    });
+    let client = client_for(&sb, |b| b.refresh_before_expiry(Duration::from_secs(2)));
     sign_in(&client).await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    let calls = (0..8).map(|_| {
-        let client = client.clone();
-        tokio::spawn(async move { client.get_issued_documents().send().await })
-    });
-    for call in calls {
-        call.await.unwrap().unwrap();
+    let rounds = 4;
+    for round in 1..=rounds {
+        // Fresh token (1 s outside the window): no refresh.
+        client.get_user_details().send().await.unwrap();
+        assert_eq!(sb.token_refresh_count(), round - 1, "round {round}");
+        tokio::time::sleep(Duration::from_millis(1300)).await;
+        concurrent_calls(&client).await;
+        assert_eq!(sb.token_refresh_count(), round, "round {round}");
     }
-    assert_eq!(sb.token_refresh_count(), 1);
+    let statuses: Vec<u16> = sb
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/oauth2/1/user")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses.len(), rounds * (CALLS + 1));
+    assert!(
+        statuses.iter().all(|s| *s == 200),
+        "refreshed before expiry, not after a 401: {statuses:?}"
+    );
 }
 
 #[tokio::test]
@@ -270,8 +303,10 @@ async fn device_code_flow() {
     assert!(code.expires_in > 0);
     let wrong = client
         .complete_device_login(&code.device_code, "000000")
-        .await;
-    assert!(wrong.is_err());
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.status(), Some(400), "{wrong:?}");
+    assert_eq!(wrong.code(), Some(&ErrorCode::InvalidGrant), "{wrong:?}");
     let code = client
         .start_device_login(digilocker_authpartner::auth::DeviceLogin::Mobile(
             sb.test_user().mobile,

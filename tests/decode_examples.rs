@@ -35,6 +35,7 @@ fn example_of(spec: &Value, schema: &Value) -> Value {
             }
             Value::Object(out)
         }
+        Some("object") => Value::Object(Map::new()),
         Some("array") => Value::Array(vec![example_of(spec, &schema["items"])]),
         Some("integer") => 1.into(),
         Some("boolean") => true.into(),
@@ -67,8 +68,13 @@ fn decode(operation: &str, body: Value) -> Result<(), String> {
         "get_search_parameters" => as_::<types::SearchParametersResponse>(body),
         "verify_account" => as_::<types::VerifyAccountResponse>(body),
         "get_statistics" => as_::<types::StatisticsResponse>(body),
-        // No specific values: the overlay ignores whatever arrives.
-        "push_uri" => as_::<serde::de::IgnoredAny>(body),
+        // No specific values (Requester v1.12 p.32): the declared body is
+        // an empty object, which the overlay's response type (it ignores
+        // any values) decodes.
+        "push_uri" => match &body {
+            Value::Object(fields) if fields.is_empty() => as_::<serde::de::IgnoredAny>(body),
+            other => Err(format!("expected an empty object, got {other}")),
+        },
         other => Err(format!("no decoder registered for {other}")),
     }
 }

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use axum::response::IntoResponse;
 use digilocker_authpartner::retry::RetryPolicy;
-use digilocker_authpartner::{AuthError, Error};
-use hostile::{Hostile, bytes, expired, json, stream, token_body, user_details, valid};
+use digilocker_authpartner::{AuthError, Client, Error};
+use hostile::{Hostile, bytes, expired, json, slow_json, stream, token_body, user_details, valid};
 use secrecy::ExposeSecret;
 
 const TOKEN: &str = "/oauth2/1/token";
@@ -136,18 +136,23 @@ async fn path_traversal_never_reaches_the_server() {
 
 /// A refresh that fails or hangs is still single-flight: 50 concurrent
 /// callers with an expired token cause one refresh (retried by the policy
-/// once, not once per caller), and all of them get its outcome.
-#[tokio::test]
+/// once, not once per caller), and all of them get its outcome. Five
+/// rounds per status, 50 callers each as tasks on two worker threads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_refresh_is_single_flight_and_shared() {
-    for (status, code) in [
+    let statuses = [
         (500, "unexpected_error"),
         (503, "repository_service_unresponsive"),
-    ] {
+    ];
+    for (status, code) in statuses.into_iter().flat_map(|s| [s; 5]) {
+        // Each refresh attempt stays in flight 300 ms: every caller, all
+        // started together, finds it in flight.
         let server = Hostile::start(move |seen| {
             if seen.path.ends_with(TOKEN) {
-                json(
+                slow_json(
                     status,
                     serde_json::json!({"error": code, "error_description": "down"}),
+                    Duration::from_millis(300),
                 )
             } else {
                 json(200, user_details())
@@ -166,8 +171,7 @@ async fn a_failing_refresh_is_single_flight_and_shared() {
             ))
             .await
             .unwrap();
-        let calls = (0..50).map(|_| client.get_user_details().send());
-        let results = futures_util::future::join_all(calls).await;
+        let results = concurrently(&client, 50).await;
         for r in &results {
             let e = r.as_ref().unwrap_err();
             assert!(
@@ -186,8 +190,34 @@ async fn a_failing_refresh_is_single_flight_and_shared() {
     }
 }
 
-#[tokio::test]
+/// `n` user-details calls as tasks, started together.
+async fn concurrently(client: &Client, n: usize) -> Vec<Result<(), Error>> {
+    let start = Arc::new(tokio::sync::Barrier::new(n));
+    let calls: Vec<_> = (0..n)
+        .map(|_| {
+            let (client, start) = (client.clone(), start.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                client.get_user_details().send().await.map(drop)
+            })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(n);
+    for call in calls {
+        results.push(call.await.expect("no panic"));
+    }
+    results
+}
+
+/// 50 callers as tasks on two worker threads, three rounds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hanging_refresh_times_out_once_for_every_waiter() {
+    for _ in 0..3 {
+        a_hanging_refresh_round().await;
+    }
+}
+
+async fn a_hanging_refresh_round() {
     let server = Hostile::start(|seen| {
         if seen.path.ends_with(TOKEN) {
             // Never answers in time.
@@ -206,8 +236,7 @@ async fn a_hanging_refresh_times_out_once_for_every_waiter() {
         .await
         .unwrap();
     let started = Instant::now();
-    let calls = (0..50).map(|_| client.get_user_details().send());
-    let results = futures_util::future::join_all(calls).await;
+    let results = concurrently(&client, 50).await;
     let elapsed = started.elapsed();
     for r in &results {
         let e = r.as_ref().unwrap_err();
@@ -379,8 +408,13 @@ async fn deadlines_separate_flowing_from_stalled() {
         .await
         .unwrap_err();
     assert!(
-        matches!(e, Error::Timeout { .. } | Error::Transport { .. }),
-        "{e:?}"
+        matches!(
+            e,
+            Error::Timeout {
+                operation: Some("get_file")
+            }
+        ),
+        "a stalled transfer ends in a timeout: {e:?}"
     );
     let e = client.get_user_details().send().await.unwrap_err();
     assert!(

@@ -3,8 +3,12 @@
 //! crate never grades tokens it made itself. Each broken token must give its
 //! own typed error, never a panic, and no error may show the token.
 //!
-//! Needs `python3` with `cryptography` (`.ci/run` installs it). Without it the
-//! tests fail when `CI` is set and are skipped with a message otherwise.
+//! Needs `python3` with `cryptography` (`.ci/run` installs it), so these
+//! tests are ignored unless asked for (`--include-ignored`); asked for, a
+//! missing tool fails them (`tests/common/tools.rs`).
+
+#[path = "common/tools.rs"]
+mod tools;
 
 use std::process::Command;
 
@@ -16,8 +20,8 @@ use serde_json::Value;
 const CLIENT_ID: &str = "ABCDEFGH";
 const NONCE: &str = "n-0S6_WzA2Mj";
 
-/// The fixtures, or `None` (skipped) when the tool is unavailable outside CI.
-fn fixtures() -> Option<Value> {
+/// The fixtures; fails the test when the tool is unavailable.
+fn fixtures() -> Value {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/id_tokens.py");
     let issuer = Environment::MeriPehchaan.id_token_issuer();
     let output = Command::new("python3")
@@ -25,19 +29,15 @@ fn fixtures() -> Option<Value> {
         .output();
     let failure = match output {
         Ok(out) if out.status.success() => {
-            return Some(serde_json::from_slice(&out.stdout).expect("the tool prints JSON"));
+            return serde_json::from_slice(&out.stdout).expect("the tool prints JSON");
         }
         Ok(out) => String::from_utf8_lossy(&out.stderr).into_owned(),
         Err(e) => format!("cannot run python3: {e}"),
     };
-    let message = format!(
-        "id_token fixtures need python3 with `cryptography` (pip install cryptography): {failure}"
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("{message}");
-    }
-    eprintln!("skipping: {message}");
-    None
+    tools::require(
+        Err::<Value, _>(failure),
+        "python3 with `cryptography` (pip install cryptography)",
+    )
 }
 
 fn client(keys: IdTokenKeys) -> Client {
@@ -80,8 +80,9 @@ async fn refusal(client: &Client, f: &Value, name: &str, nonce: Option<&str>) ->
 }
 
 #[tokio::test]
+#[ignore = "needs python3 with cryptography; run with --include-ignored"]
 async fn a_token_signed_by_python_cryptography_verifies() {
-    let Some(f) = fixtures() else { return };
+    let f = fixtures();
     let client = jwks_client(&f);
     let verified = client
         .verify_id_token(token(&f, "valid"), Some(NONCE))
@@ -106,8 +107,9 @@ async fn a_token_signed_by_python_cryptography_verifies() {
 /// Each is tried in turn, so tokens signed by either verify, and a token
 /// neither signed is still refused by signature.
 #[tokio::test]
+#[ignore = "needs python3 with cryptography; run with --include-ignored"]
 async fn two_pem_keys_without_kid_both_verify() {
-    let Some(f) = fixtures() else { return };
+    let f = fixtures();
     let both = format!(
         "{}{}",
         f["pem_spki"].as_str().unwrap(),
@@ -135,8 +137,9 @@ async fn two_pem_keys_without_kid_both_verify() {
 }
 
 #[tokio::test]
+#[ignore = "needs python3 with cryptography; run with --include-ignored"]
 async fn pem_keys_in_both_encodings_verify_the_same_token() {
-    let Some(f) = fixtures() else { return };
+    let f = fixtures();
     for form in ["pem_spki", "pem_pkcs1"] {
         let pem = f[form].as_str().unwrap();
         // Without a kid the single PEM key checks any token.
@@ -159,8 +162,9 @@ async fn pem_keys_in_both_encodings_verify_the_same_token() {
 }
 
 #[tokio::test]
+#[ignore = "needs python3 with cryptography; run with --include-ignored"]
 async fn each_broken_token_has_its_own_typed_error() {
-    let Some(f) = fixtures() else { return };
+    let f = fixtures();
     let client = jwks_client(&f);
     let issuer = Environment::MeriPehchaan.id_token_issuer();
     let cases: Vec<(&str, Option<&str>, IdTokenError)> = vec![
@@ -218,8 +222,9 @@ async fn each_broken_token_has_its_own_typed_error() {
 }
 
 #[tokio::test]
+#[ignore = "needs python3 with cryptography; run with --include-ignored"]
 async fn garbage_never_panics() {
-    let Some(f) = fixtures() else { return };
+    let f = fixtures();
     let client = jwks_client(&f);
     let valid = token(&f, "valid");
     let (header, rest) = valid.split_once('.').unwrap();
@@ -249,6 +254,7 @@ async fn garbage_never_panics() {
 /// DigiLocker's public key, which neither the PDF nor any URL publishes; with
 /// any other key it is refused, before its 2022 expiry is even looked at.
 #[tokio::test]
+#[ignore = "needs python3 with cryptography; run with --include-ignored"]
 async fn the_meripehchaan_sample_id_token_decodes() {
     const SAMPLE: &str = concat!(
         "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiIsImtpZCI6IjVmOWRkNjI3ZDRlNDVlNmM5OGViZGJkOWU5YmIxMzI0In0.",
@@ -304,7 +310,7 @@ async fn the_meripehchaan_sample_id_token_decodes() {
 
     // Without DigiLocker's key: refused by kid (a JWKS of other keys) or by
     // signature (a single key without kid).
-    let Some(f) = fixtures() else { return };
+    let f = fixtures();
     let by_kid = jwks_client(&f);
     let err = by_kid.verify_id_token(SAMPLE, None).await.unwrap_err();
     assert!(

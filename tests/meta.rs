@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::{sandbox_and_client, signed_in};
 use digilocker_authpartner::types::{PushUriRequestAction, SignupRequestConsent};
 use digilocker_authpartner::{Error, ErrorCode, Gender};
@@ -254,17 +256,38 @@ async fn bad_multipart_input_is_rejected_before_the_network() {
     assert!(sb.requests().is_empty());
 }
 
+/// Each failed attempt is held 1.1 s, so the retry is signed in a later
+/// second: a fresh signature has a later `ts` and a new hash, a resent one
+/// repeats the last (the sandbox records every signature, faulted or not).
 #[tokio::test]
 async fn signed_retries_get_a_fresh_signature_and_succeed() {
     let (sb, client) = sandbox_and_client().await;
+    let path = "/oauth2/1/pull/doctype";
+    sb.inject(Fault::Delay {
+        path: path.into(),
+        delay: Duration::from_millis(1100),
+        times: 2,
+    });
     sb.inject(Fault::Status {
-        path: "/oauth2/1/pull/issuers".into(),
+        path: path.into(),
         times: 2,
         status: 503,
         error: "repository_service_unresponsive".into(),
     });
-    client.list_issuers().send().await.unwrap();
-    assert_eq!(sb.count("POST", "/oauth2/1/pull/issuers"), 3);
+    client
+        .list_doctypes()
+        .body_map(|b| b.orgid("000018"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sb.count("POST", path), 3);
+    let signatures = sb.signatures();
+    assert_eq!(signatures.len(), 3, "{signatures:?}");
+    assert!(sb.reused_signatures().is_empty(), "{signatures:?}");
+    for pair in signatures.windows(2) {
+        assert!(pair[0].ts < pair[1].ts, "{signatures:?}");
+        assert_ne!(pair[0].hmac, pair[1].hmac, "{signatures:?}");
+    }
 }
 
 #[tokio::test]

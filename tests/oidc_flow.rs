@@ -235,22 +235,50 @@ async fn unknown_kids_cause_at_most_one_refetch_per_interval() {
     assert_eq!(sb.count("GET", JWKS_PATH), 3);
 }
 
-#[tokio::test]
+/// Eight sessions exchange their codes at once while the sandbox holds the
+/// JWKS answer 300 ms: every id_token arrives while the one fetch is in
+/// flight (the log shows all eight token answers before the JWKS answer),
+/// and all eight wait for it. Ten rounds, each with a new client (an empty
+/// key cache), on two worker threads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_verifications_share_one_jwks_fetch() {
-    let sb = sandbox().await;
-    let client = oidc_client(&sb, |b| b);
-    // Eight sessions log in at once; the JWKS is fetched once for all.
-    let mut logins = Vec::new();
-    for n in 0..8 {
-        let session = client.session(&format!("user-{n}")).unwrap();
-        logins.push(tokio::spawn(async move {
-            openid_login(&session, |b| b).await.map(drop)
-        }));
+    const SESSIONS: usize = 8;
+    for round in 0..10 {
+        let sb = sandbox().await;
+        let client = oidc_client(&sb, |b| b);
+        sb.inject(Fault::Delay {
+            path: JWKS_PATH.into(),
+            delay: Duration::from_millis(300),
+            times: 1,
+        });
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(SESSIONS));
+        let mut logins = Vec::new();
+        for n in 0..SESSIONS {
+            let session = client.session(&format!("user-{n}")).unwrap();
+            let start = start.clone();
+            logins.push(tokio::spawn(async move {
+                let (url, pending) = session.authorize_url().openid().build()?;
+                let callback = consent(&url).await;
+                start.wait().await;
+                session.exchange_code(&pending, &callback).await.map(drop)
+            }));
+        }
+        for login in logins {
+            login.await.unwrap().unwrap();
+        }
+        assert_eq!(sb.count("GET", JWKS_PATH), 1, "round {round}");
+        let order: Vec<String> = sb
+            .requests()
+            .into_iter()
+            .map(|r| r.path)
+            .filter(|p| p == JWKS_PATH || p == "/oauth2/2/token")
+            .collect();
+        assert_eq!(
+            order.iter().position(|p| p == JWKS_PATH),
+            Some(SESSIONS),
+            "round {round}: every token arrived before the one JWKS answer: {order:?}"
+        );
     }
-    for login in logins {
-        login.await.unwrap().unwrap();
-    }
-    assert_eq!(sb.count("GET", JWKS_PATH), 1);
 }
 
 #[tokio::test]

@@ -14,11 +14,15 @@
 //! (14 MB, a 3 s `npm ci`), compiles nothing and needs no chromedriver.
 //!
 //! Needs Chromium (`/usr/bin/chromium` or `DIGILOCKER_TEST_CHROMIUM`), Node.js
-//! and `npm ci --prefix tests/browser`. Without them the test is skipped
-//! with a message, except under `CI=true`, where it fails.
+//! and `npm ci --prefix tests/browser`, so the tests are ignored unless
+//! asked for (`--include-ignored`, as `.ci/run` does); asked for, a missing
+//! tool fails them (`tests/common/tools.rs`).
 
 #[path = "browser/bridge.rs"]
 mod bridge;
+
+#[path = "common/tools.rs"]
+mod tools;
 
 #[path = "../examples/web_app/app/mod.rs"]
 #[allow(dead_code)]
@@ -26,7 +30,7 @@ mod app;
 
 use std::path::{Path, PathBuf};
 
-use bridge::{Browser, Page, Tools, in_ci};
+use bridge::{Browser, Page, Tools};
 use digilocker_sandbox::{Fault, RecordedRequest, Sandbox, SeedDocument};
 
 /// A one-page PDF with a marker no other document has.
@@ -113,24 +117,15 @@ async fn to_consent_page(browser: &mut Browser, run: &Running) -> Page {
     consent
 }
 
-/// The browser tools, or `None` (with a message) when they are missing
-/// outside CI; under `CI=true` a missing tool fails the test.
-fn tools_or_skip() -> Option<Tools> {
-    match Tools::find() {
-        Ok(tools) => Some(tools),
-        Err(why) if in_ci() => panic!("the browser test cannot run in CI: {why}"),
-        Err(why) => {
-            eprintln!("SKIPPED web_app browser test: {why}");
-            None
-        }
-    }
+/// The browser tools; fails the test when they are missing.
+fn browser_tools() -> Tools {
+    tools::require(Tools::find(), "Chromium, Node.js and playwright-core")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium, Node.js and playwright-core; run with --include-ignored"]
 async fn sign_in_allow_documents_download_and_upload_in_chromium() {
-    let Some(tools) = tools_or_skip() else {
-        return;
-    };
+    let tools = browser_tools();
     let run = start().await;
     let out = artifacts();
     let profile = tempfile::tempdir().expect("profile dir");
@@ -274,10 +269,9 @@ async fn sign_in_allow_documents_download_and_upload_in_chromium() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium, Node.js and playwright-core; run with --include-ignored"]
 async fn deny_forged_callback_expired_session_and_killed_browser_in_chromium() {
-    let Some(tools) = tools_or_skip() else {
-        return;
-    };
+    let tools = browser_tools();
     let run = start().await;
     let out = artifacts();
     let profile = tempfile::tempdir().expect("profile dir");

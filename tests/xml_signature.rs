@@ -3,8 +3,9 @@
 //! enveloped XMLDSig from `xmlsec1`. Every rule has a positive and a
 //! negative case; the sandbox's own signed XML is checked end to end.
 //!
-//! Without the tools these tests print why and pass, except under `CI`,
-//! where a missing tool fails them.
+//! They need the tools, so they are ignored unless asked for
+//! (`--include-ignored`, as `.ci/run` does); asked for, a missing tool
+//! fails them (`tests/common/tools.rs`).
 
 #![cfg(feature = "xmldsig")]
 
@@ -33,16 +34,11 @@ struct Keys {
     expired: SigningKey,
 }
 
-/// The fixture keys, or `None` when the tools are missing outside CI.
-fn keys() -> Option<&'static Keys> {
-    static KEYS: OnceLock<Option<Keys>> = OnceLock::new();
+/// The fixture keys; fails the test when the tools are missing.
+fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
-        if let Err(e) = xmlsec::check_tools() {
-            let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
-            assert!(!ci, "CI needs the xmlsec1 and openssl tools: {e}");
-            eprintln!("skipping XML signature tests: {e}");
-            return None;
-        }
+        common::tools::require(xmlsec::check_tools(), "xmlsec1 and openssl");
         let root = SigningKey::generate(
             "CN=Test Root CA,O=Example",
             Issuer::SelfSigned,
@@ -67,15 +63,14 @@ fn keys() -> Option<&'static Keys> {
             false,
         )
         .unwrap();
-        Some(Keys {
+        Keys {
             signer: SigningKey::self_signed("CN=DS Test Document Signer,O=Example").unwrap(),
             other: SigningKey::self_signed("CN=Someone Else,O=Example").unwrap(),
             root,
             issued,
             expired,
-        })
+        }
     })
-    .as_ref()
 }
 
 fn at(rfc3339: &str) -> SystemTime {
@@ -163,8 +158,9 @@ fn openssl_serial(cert_pem: &str) -> String {
 // ---- accepted --------------------------------------------------------------
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn eaadhaar_rsa_sha1_verifies_under_the_digilocker_preset() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     let xml = signed_with(eaadhaar_doc, RSA_SHA1, SHA256, &k.signer);
     xmlsec::xmlsec1_verify(&xml, k.signer.certificate_pem(), None).unwrap();
 
@@ -203,8 +199,9 @@ fn eaadhaar_rsa_sha1_verifies_under_the_digilocker_preset() {
 }
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn eaadhaar_rsa_sha256_verifies_under_the_strict_policy() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     let xml = signed_with(eaadhaar_doc, RSA_SHA256, SHA256, &k.signer);
     let kyc = EAadhaar::from_signed_xml(xml.as_bytes(), &pin(&k.signer)).unwrap();
     assert_eq!(kyc.dob.as_deref(), Some("01-01-1990"));
@@ -217,8 +214,9 @@ fn eaadhaar_rsa_sha256_verifies_under_the_strict_policy() {
 }
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn certificate_verifies_with_rsa_sha256_and_rsa_sha1() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     for (method, anchors) in [
         (RSA_SHA256, pin(&k.signer)),
         (
@@ -244,8 +242,9 @@ fn certificate_verifies_with_rsa_sha256_and_rsa_sha1() {
 }
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn pinned_public_key_verifies_and_reports_the_keyinfo_certificate() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     let xml = signed_with(certificate_doc, RSA_SHA256, SHA256, &k.signer);
     let anchors = TrustAnchors::new()
         .pin_public_key_pem(&k.signer.public_key_pem().unwrap())
@@ -259,8 +258,9 @@ fn pinned_public_key_verifies_and_reports_the_keyinfo_certificate() {
 }
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn keyinfo_certificate_chaining_to_a_root_verifies() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     let xml = signed_with(eaadhaar_doc, RSA_SHA256, SHA256, &k.issued);
     let anchors = TrustAnchors::new()
         .add_root_pem(k.root.certificate_pem())
@@ -282,8 +282,9 @@ fn keyinfo_certificate_chaining_to_a_root_verifies() {
 }
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn signer_rollover_pins_the_old_and_the_new_certificate() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     let anchors = pin(&k.signer)
         .pin_certificate_pem(k.other.certificate_pem())
         .unwrap();
@@ -312,8 +313,9 @@ fn pin_der(key: &SigningKey) -> Vec<u8> {
 }
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn inclusive_and_exclusive_c14n_with_and_without_comments_verify() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     let inclusive = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
     let exclusive = "http://www.w3.org/2001/10/xml-exc-c14n#";
     for (uri, expected) in [
@@ -365,8 +367,9 @@ fn inclusive_and_exclusive_c14n_with_and_without_comments_verify() {
 }
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn debug_output_leaves_the_document_out() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     let xml = signed_with(eaadhaar_doc, RSA_SHA256, SHA256, &k.signer);
     let signed = signature::verify(xml.as_bytes(), &pin(&k.signer)).unwrap();
     let debug = format!("{signed:?}");
@@ -377,8 +380,9 @@ fn debug_output_leaves_the_document_out() {
 // ---- refused ---------------------------------------------------------------
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn tampered_text_is_a_digest_mismatch() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     let xml = signed_with(certificate_doc, RSA_SHA256, SHA256, &k.signer);
     let tampered = xml.replace("Annual income", "Annual Income");
     assert_ne!(tampered, xml);
@@ -390,8 +394,9 @@ fn tampered_text_is_a_digest_mismatch() {
 }
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn tampered_attribute_is_a_digest_mismatch() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     let xml = signed_with(eaadhaar_doc, RSA_SHA1, SHA256, &k.signer);
     let tampered = xml.replace(r#"dob="01-01-1990" gender"#, r#"dob="01-01-1970" gender"#);
     assert_ne!(tampered, xml);
@@ -405,8 +410,9 @@ fn tampered_attribute_is_a_digest_mismatch() {
 }
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn extra_unsigned_element_inside_the_signature_is_refused() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     let xml = signed_with(eaadhaar_doc, RSA_SHA256, SHA256, &k.signer);
     // Nothing signs an <Object>: xmlsec1 still accepts the document.
     let forged = r#"<Object><KycRes ret="Y"><UidData uid="xxxxxxxx9999"><Poi name="Mallory"/></UidData></KycRes></Object>"#;
@@ -429,8 +435,9 @@ fn extra_unsigned_element_inside_the_signature_is_refused() {
 }
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn moved_signature_is_refused() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     let xml = signed_with(certificate_doc, RSA_SHA256, SHA256, &k.signer);
     let span = signature_span(&xml);
     let signature = &xml[span.clone()];
@@ -470,8 +477,9 @@ fn wrapped(k: &Keys, forged_id: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn wrapped_signed_element_is_refused() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     let xml = wrapped(k, "");
     assert_eq!(
         err(&xml, &pin(&k.signer)),
@@ -483,8 +491,9 @@ fn wrapped_signed_element_is_refused() {
 }
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn duplicate_ids_are_refused() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     let xml = wrapped(k, r#" ID="kyc-1""#);
     assert_eq!(
         err(&xml, &pin(&k.signer)),
@@ -493,8 +502,9 @@ fn duplicate_ids_are_refused() {
 }
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn wrong_anchor_is_an_untrusted_signer() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     let xml = signed_with(certificate_doc, RSA_SHA256, SHA256, &k.signer);
     assert!(matches!(
         err(&xml, &pin(&k.other)),
@@ -520,8 +530,9 @@ fn wrong_anchor_is_an_untrusted_signer() {
 }
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn expired_signer_certificate_is_refused() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     let xml = signed_with(certificate_doc, RSA_SHA256, SHA256, &k.expired);
     let anchors = pin(&k.expired);
     assert_eq!(
@@ -544,8 +555,9 @@ fn expired_signer_certificate_is_refused() {
 }
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn sha1_is_refused_unless_the_policy_allows_it() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     let rsa_sha1 = signed_with(eaadhaar_doc, RSA_SHA1, SHA256, &k.signer);
     assert_eq!(
         err(&rsa_sha1, &pin(&k.signer)),
@@ -567,8 +579,9 @@ fn sha1_is_refused_unless_the_policy_allows_it() {
 }
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn missing_signature_is_refused() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     assert_eq!(
         err(&certificate_doc(""), &pin(&k.signer)),
         SignatureError::MissingSignature
@@ -582,8 +595,9 @@ fn missing_signature_is_refused() {
 }
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn other_transforms_are_refused() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     // An XPath transform that leaves the photo out of the digest.
     let xpath = r#"<Transform Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"><XPath>not(ancestor-or-self::Pht)</XPath></Transform>"#;
     let template = eaadhaar_doc(&signature_template(RSA_SHA256, SHA256, "")).replace(
@@ -601,8 +615,9 @@ fn other_transforms_are_refused() {
 }
 
 #[test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 fn multiple_signatures_and_foreign_references_are_refused() {
-    let Some(k) = keys() else { return };
+    let k = keys();
     let xml = signed_with(certificate_doc, RSA_SHA256, SHA256, &k.signer);
     let signature = &xml[signature_span(&xml)];
     let twice = xml.replace("</Certificate>", &format!("{signature}</Certificate>"));
@@ -627,10 +642,9 @@ fn multiple_signatures_and_foreign_references_are_refused() {
 // ---- the sandbox's signed XML, end to end ------------------------------------
 
 #[tokio::test]
+#[ignore = "needs xmlsec1 and openssl; run with --include-ignored"]
 async fn sandbox_certificate_and_eaadhaar_xml_verify_against_its_signer() {
-    if keys().is_none() {
-        return;
-    }
+    keys();
     let (sb, client) = common::signed_in().await;
     let pem = sb.xml_signer_certificate_pem().unwrap();
     let uri = client
@@ -682,7 +696,7 @@ async fn sandbox_certificate_and_eaadhaar_xml_verify_against_its_signer() {
         other => panic!("{other:?}"),
     }
     // And another signer's certificate is not DigiLocker's.
-    let k = keys().unwrap();
+    let k = keys();
     match client.verified_certificate(&uri, &pin(&k.other)).await {
         Err(Error::Signature { reason, .. }) => {
             assert!(matches!(reason, SignatureError::UntrustedSigner { .. }))

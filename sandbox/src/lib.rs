@@ -42,6 +42,7 @@ mod hashes;
 mod log;
 mod oidc;
 mod routes;
+mod signatures;
 mod state;
 mod util;
 pub mod xmlsec;
@@ -57,6 +58,7 @@ pub use config::{ConsentPage, SandboxConfig, TestUser};
 pub use consent::ConsentError;
 pub use faults::{Fault, IdTokenFault};
 pub use log::RecordedRequest;
+pub use signatures::ReceivedSignature;
 pub use state::{ConsentDecision, SeedDocument};
 
 use state::{IssuedDoc, Shared};
@@ -268,9 +270,26 @@ impl Sandbox {
         self.shared.lock().log.clone()
     }
 
-    /// Forget the request log.
+    /// Forget the request log and the received signatures.
     pub fn clear_requests(&self) {
-        self.shared.lock().log.clear();
+        let mut st = self.shared.lock();
+        st.log.clear();
+        st.signatures.clear();
+    }
+
+    /// The signature (`ts`, `hmac`) of every signed form or multipart
+    /// request received so far, oldest first, including requests a
+    /// [`Fault`] answered. A hash sent before to the same path is marked
+    /// [`reused`](ReceivedSignature::reused); a repeat is recorded, not
+    /// refused, since one request signed twice in the same second has the
+    /// same hash.
+    pub fn signatures(&self) -> Vec<ReceivedSignature> {
+        self.shared.lock().signatures.received().to_vec()
+    }
+
+    /// The received signatures that repeat an earlier one (see [`signatures`](Self::signatures)).
+    pub fn reused_signatures(&self) -> Vec<ReceivedSignature> {
+        self.signatures().into_iter().filter(|s| s.reused).collect()
     }
 
     /// How many requests with this method and path (without `/public`) arrived.

@@ -11,6 +11,7 @@ use crate::config::{SandboxConfig, TestUser};
 use crate::documents;
 use crate::faults::Fault;
 use crate::log::RecordedRequest;
+use crate::signatures::SignatureLedger;
 use crate::util::{now_unix, random_digits, random_token};
 
 /// What the simulated user does on the consent screen.
@@ -260,6 +261,8 @@ pub(crate) struct State {
     pub device_codes: HashMap<String, DeviceCode>,
     pub pending_signups: HashMap<String, PendingSignup>,
     pub log: Vec<RecordedRequest>,
+    /// The signatures of signed requests, faulted ones included.
+    pub signatures: SignatureLedger,
     pub faults: Vec<Fault>,
     pub next_grant: u64,
 }

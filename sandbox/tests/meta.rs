@@ -627,3 +627,39 @@ async fn signup_existing_resident() {
     let (s, b) = post_multipart(&sb, "/signup/2/demoauth", &f).await;
     assert_error(s, &b, 401, "invalid_client_id");
 }
+
+/// Every signature is recorded as received, faulted requests included; a
+/// hash sent again to the same path is marked reused (and still accepted:
+/// one request signed twice in the same second has the same hash).
+#[tokio::test]
+async fn signatures_are_recorded_and_a_repeat_is_marked_reused() {
+    let sb = start().await;
+    let (secret, id) = (sb.client_secret().to_string(), sb.client_id().to_string());
+    let t = ts();
+    let hmac = sha256_hex(&format!("{secret}{id}{t}"));
+    sb.inject(digilocker_sandbox::Fault::Status {
+        path: "/oauth2/1/pull/issuers".into(),
+        times: 1,
+        status: 503,
+        error: "repository_service_unresponsive".into(),
+    });
+    let (s, _) = issuers(&sb, &id, &t, &hmac).await;
+    assert_eq!(s, 503);
+    let (s, b) = issuers(&sb, &id, &t, &hmac).await;
+    assert_eq!(s, 200, "{b}");
+    let reused: Vec<(String, String, bool)> = sb
+        .signatures()
+        .into_iter()
+        .map(|r| (r.ts, r.hmac, r.reused))
+        .collect();
+    assert_eq!(
+        reused,
+        [
+            (t.clone(), hmac.clone(), false),
+            (t.clone(), hmac.clone(), true)
+        ]
+    );
+    assert_eq!(sb.reused_signatures().len(), 1);
+    sb.clear_requests();
+    assert!(sb.signatures().is_empty());
+}

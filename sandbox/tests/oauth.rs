@@ -271,7 +271,8 @@ async fn code_expires() {
     })
     .await;
     let code = code(&sb).await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Issued before its answer arrived: expired 200 ms after that, surely.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let (status, body) = exchange(&sb, &code, VERIFIER).await;
     assert_error(status, &body, 400, "invalid_grant");
 }
@@ -401,16 +402,21 @@ async fn refresh_rotates_and_is_counted() {
 
 #[tokio::test]
 async fn access_token_expires() {
+    let ttl = Duration::from_secs(2);
     let sb = start_with(SandboxConfig {
-        access_token_ttl: Duration::from_secs(1),
+        access_token_ttl: ttl,
         ..SandboxConfig::default()
     })
     .await;
     let body = login(&sb).await;
-    assert_eq!(body["expires_in"], 1);
+    // The token was issued before its answer arrived: it has expired by
+    // `received + ttl`, whatever the machine's speed.
+    let received = tokio::time::Instant::now();
+    assert_eq!(body["expires_in"], 2);
     let token = body["access_token"].as_str().unwrap();
+    // Within its lifetime (2 s of margin for a loopback call) it works.
     assert_eq!(get_json(&sb, token, "/oauth2/1/user").await.0, 200);
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    tokio::time::sleep_until(received + ttl).await;
     let (s, b) = get_json(&sb, token, "/oauth2/1/user").await;
     assert_error(s, &b, 401, "invalid_token");
     // The refresh token still works.

@@ -22,11 +22,6 @@ pub struct Tools {
     pub driver_dir: PathBuf,
 }
 
-/// Whether this run is CI, where a missing browser is a failure, not a skip.
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
-}
-
 impl Tools {
     /// The tools, or why they are missing. Chromium is
     /// `DIGILOCKER_TEST_CHROMIUM` or `/usr/bin/chromium`.

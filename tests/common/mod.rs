@@ -2,6 +2,8 @@
 //! client signed in through the real authorization-code + PKCE flow.
 #![allow(dead_code)]
 
+pub mod tools;
+
 use digilocker_authpartner::Client;
 use digilocker_authpartner::auth::PendingAuthorization;
 use digilocker_sandbox::{Sandbox, SandboxConfig};

@@ -131,6 +131,21 @@ pub fn json(status: u16, body: serde_json::Value) -> Response {
     bytes(status, "application/json", body.to_string().into_bytes())
 }
 
+/// A JSON response whose body follows the headers after `pause`, so the
+/// call stays in flight at least that long.
+pub fn slow_json(status: u16, body: serde_json::Value, pause: Duration) -> Response {
+    let body = Bytes::from(body.to_string().into_bytes());
+    let delayed = futures_util::stream::once(async move {
+        tokio::time::sleep(pause).await;
+        Ok::<_, std::io::Error>(body)
+    });
+    Response::builder()
+        .status(StatusCode::from_u16(status).unwrap())
+        .header("content-type", "application/json")
+        .body(Body::from_stream(delayed))
+        .unwrap()
+}
+
 /// A response with `content_type` and `body`.
 pub fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Response {
     Response::builder()

@@ -229,9 +229,13 @@ fn lint_all(root: &Path, spec: &serde_json::Value, report: &mut Report) -> Resul
     ] {
         match result {
             Err(e) => report.fail(name, e.0),
-            Ok(Outcome::Skipped(why)) => {
-                report.skip(name, format!("lint skipped (not a failure): {why}"))
+            Ok(Outcome::Skipped(why)) if crate::tools::in_ci() => {
+                report.fail(name, format!("linter missing in CI: {why}"))
             }
+            Ok(Outcome::Skipped(why)) => report.skip(
+                name,
+                format!("lint skipped (a failure under CI=true): {why}"),
+            ),
             Ok(Outcome::Ran(f)) => {
                 let mut message = format!(
                     "{} error{}, {} warning{}",

@@ -52,7 +52,8 @@ pub enum Command {
     /// generation, provenance, pending snapshots and lint.
     ///
     /// The linters (Redocly CLI, Spectral) come from `.ci/lint/node_modules` (`npm ci --prefix
-    /// .ci/lint`) or `npx --no-install`; without them the lint is reported as skipped.
+    /// .ci/lint`) or `npx --no-install`; without them the lint is reported as skipped
+    /// (a failure in CI).
     Check,
     /// Vendor a new upstream spec (JSON or YAML file, or URL), re-apply the patches, regenerate,
     /// leave snapshot changes pending and print the classified API diff.

@@ -2,7 +2,8 @@
 //!
 //! They come from `.ci/lint/node_modules/.bin` (`npm ci --prefix .ci/lint`,
 //! pinned by `.ci/lint/package-lock.json`) or else `npx --no-install`; when
-//! neither has them the lint is skipped, which is not a failure.
+//! neither has them the lint is skipped on a developer machine, and fails
+//! in CI (`CI` set, see `tests/common/tools.rs`).
 
 use std::collections::BTreeMap;
 use std::path::Path;

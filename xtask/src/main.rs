@@ -12,6 +12,9 @@ mod provenance;
 mod regen;
 mod snapshots;
 mod spec_file;
+// The one rule for "in CI", shared with the tests.
+#[path = "../../tests/common/tools.rs"]
+mod tools;
 mod update_spec;
 
 use std::process::ExitCode;

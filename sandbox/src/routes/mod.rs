@@ -158,6 +158,19 @@ async fn observe(State(shared): State<AppState>, req: Request, next: Next) -> Re
     } else {
         (req, Vec::new())
     };
+    // Record the signature of every signed request, before any fault decides
+    // whether the handler sees it: a retry must not repeat an earlier one.
+    let (req, multipart) = if is_multipart(req.headers()) {
+        buffered_multipart(req).await
+    } else {
+        (req, HashMap::new())
+    };
+    shared.lock().signatures.record(
+        &path,
+        form.iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain(multipart.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+    );
 
     let plan = faults::take(&mut shared.lock().faults, &path);
     if let Some(delay) = plan.delay {
@@ -247,13 +260,8 @@ pub(crate) fn parse_form(
         .map_err(|_| reject("The request body is not valid application/x-www-form-urlencoded"))
 }
 
-/// Read a `multipart/form-data` body's parts as text fields.
-pub(crate) async fn parse_multipart(
-    req: Request,
-    reject: impl Fn(&str) -> ApiError,
-) -> Result<HashMap<String, String>, ApiError> {
-    let is_multipart = req
-        .headers()
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(|v| {
@@ -261,8 +269,33 @@ pub(crate) async fn parse_multipart(
                 .to_ascii_lowercase()
                 .starts_with("multipart/form-data")
         })
-        .unwrap_or(false);
-    if !is_multipart {
+        .unwrap_or(false)
+}
+
+/// The request with its multipart body buffered, and the body's text fields
+/// (none if it is malformed; the handler reports that).
+async fn buffered_multipart(req: Request) -> (Request, HashMap<String, String>) {
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
+        return (Request::from_parts(parts, Body::empty()), HashMap::new());
+    };
+    let mut copy = Request::new(Body::from(bytes.clone()));
+    if let Some(content_type) = parts.headers.get(header::CONTENT_TYPE) {
+        copy.headers_mut()
+            .insert(header::CONTENT_TYPE, content_type.clone());
+    }
+    let fields = parse_multipart(copy, |_| ApiError::new(400, "invalid_request", ""))
+        .await
+        .unwrap_or_default();
+    (Request::from_parts(parts, Body::from(bytes)), fields)
+}
+
+/// Read a `multipart/form-data` body's parts as text fields.
+pub(crate) async fn parse_multipart(
+    req: Request,
+    reject: impl Fn(&str) -> ApiError,
+) -> Result<HashMap<String, String>, ApiError> {
+    if !is_multipart(req.headers()) {
         return Err(reject("Content-Type must be multipart/form-data"));
     }
     let mut multipart = axum::extract::Multipart::from_request(req, &())
