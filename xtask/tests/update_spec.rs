@@ -39,6 +39,10 @@ fn temp_repo() -> tempfile::TempDir {
     for sub in ["spec", "patches", "src", "tests/snapshots"] {
         copy_dir(&repo().join(sub), &dir.path().join(sub));
     }
+    // The OpenAPI linters `check` runs (installed by `npm ci --prefix .ci/lint`,
+    // and required under CI), shared with the real repository.
+    std::fs::create_dir_all(dir.path().join(".ci")).unwrap();
+    std::os::unix::fs::symlink(repo().join(".ci/lint"), dir.path().join(".ci/lint")).unwrap();
     dir
 }
 

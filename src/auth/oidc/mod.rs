@@ -22,7 +22,8 @@
 //!     .build()?;
 //! let (url, pending) = client.authorize_url().openid().acr(Acr::Pan).build()?;
 //! // ... redirect the user to `url`; DigiLocker redirects back to the callback ...
-//! let tokens = client.exchange_code(&pending, callback_url).await?; // POST /oauth2/2/token
+//! let user = client.session("user-42")?; // the signed-in user's handle
+//! let tokens = user.exchange_code(&pending, callback_url).await?; // POST /oauth2/2/token
 //! let claims = tokens.id_token_claims().expect("verified, since openid was requested");
 //! // Debug and Display mask the PAN (`xxxxxx234F`); `expose` gives it in full.
 //! println!("{:?} has PAN {:?}", claims.given_name, claims.pan_number);
