@@ -143,7 +143,7 @@ impl RedisStore {
             .await
             .map_err(store_error)?
             .ok_or(AuthError::NoToken)?;
-        Ok((!same(&current.access_token, stale)).then_some(current))
+        Ok((!current.has_access_token(stale)).then_some(current))
     }
 
     /// Waits for the lease (or for another holder's tokens), at most the
@@ -271,7 +271,7 @@ impl RedisStore {
                     .await
                     .map_err(store_error)?
                     .ok_or(AuthError::NoToken)?;
-                if !same(&current.access_token, stale) {
+                if !current.has_access_token(stale) {
                     return Ok(current);
                 }
                 let spent = current.refresh_token.ok_or(AuthError::NoRefreshToken)?;
@@ -297,16 +297,6 @@ impl RedisStore {
         lease.release().await;
         outcome
     }
-}
-
-/// Constant-time comparison of two tokens.
-fn same(a: &SecretString, b: &SecretString) -> bool {
-    use subtle::ConstantTimeEq;
-    bool::from(
-        a.expose_secret()
-            .as_bytes()
-            .ct_eq(b.expose_secret().as_bytes()),
-    )
 }
 
 /// Every user's tokens, by session key: `HGET` of one hash per key on the

@@ -59,6 +59,12 @@ impl StoredTokens {
         tokens
     }
 
+    /// Whether these tokens' access token is `access_token` (constant time):
+    /// `false` once someone has replaced a stale token.
+    pub fn has_access_token(&self, access_token: &SecretString) -> bool {
+        same_secret(&self.access_token, access_token)
+    }
+
     /// Whether these tokens' refresh token is `refresh_token` (constant time).
     pub fn has_refresh_token(&self, refresh_token: &SecretString) -> bool {
         self.refresh_token
@@ -193,7 +199,7 @@ pub trait TokenStore: Send + Sync + std::fmt::Debug {
                 .await
                 .map_err(store_err)?
                 .ok_or(AuthError::NoToken)?;
-            if !same_secret(&current.access_token, stale) {
+            if !current.has_access_token(stale) {
                 return Ok(current);
             }
             let spent = current.refresh_token.ok_or(AuthError::NoRefreshToken)?;
